@@ -1,0 +1,23 @@
+// The host entry points the Python bindings call: the algorithm templates
+// instantiated for the host context, float and double (src/lowrank/*.cpp).
+#pragma once
+#include "linalg/host/context.hpp"
+#include "linalg/lowrank/error_estimate.hpp"
+#include "linalg/lowrank/range_finder.hpp"
+#include "linalg/lowrank/rsvd.hpp"
+
+namespace linalg {
+
+template <class T>
+lowrank::SvdFactors<T> rsvd(const lowrank::Operator<T>& A, const lowrank::RsvdOptions& opt,
+                            lowrank::RsvdReport& rep, double nnz, const lowrank::Progress& progress);
+
+template <class T>
+Matrix<T> range_finder(const lowrank::Operator<T>& A, index_t size, int power_iters,
+                       const sketch::TestMatrix& tm, double nnz, lowrank::PassCount& count);
+
+template <class T>
+lowrank::ErrorEstimate estimate_error(const lowrank::Operator<T>& A, DenseView<const T> U, const T* S,
+                                      DenseView<const T> Vt, int probes, std::uint64_t seed);
+
+}  // namespace linalg

@@ -1,0 +1,53 @@
+// What every range finder here produces: an orthonormal row basis Z of the
+// (oriented, m >= n) matrix A and its image Y = A Z, so that A ~ Y Z^T;
+// plus the bookkeeping callers report.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "linalg/core/buffer.hpp"
+#include "linalg/lowrank/operator.hpp"
+
+namespace linalg::lowrank {
+
+struct PassCount {
+  int passes = 0;          // reads of A (a fused A^T(A X) counts once)
+  double gemm_flops = 0;   // flops of the products with A
+  void add(double per_column, index_t cols, int reads = 1) {
+    passes += reads;
+    gemm_flops += per_column * static_cast<double>(cols);
+  }
+};
+
+// Flops of one product of A with one column: 2 mn dense, 2 nnz sparse.
+template <class T>
+double flops_per_column(const Operator<T>& A, double nnz) {
+  return A.is_dense() ? 2.0 * static_cast<double>(A.rows()) * static_cast<double>(A.cols()) : 2.0 * nnz;
+}
+
+template <class T>
+struct RowBasis {
+  Matrix<T> Z;  // n x s, orthonormal columns
+  Matrix<T> Y;  // m x s, Y = A Z
+  index_t size = 0;
+};
+
+// Optional progress callback: (step, total or 0 if unknown, message).
+using Progress = std::function<void(int, int, const char*)>;
+
+// Sum of the k largest eigenvalues of a small symmetric matrix (the energy
+// a rank-k truncation keeps); G is overwritten.
+template <class Ctx, class T>
+double top_energy(const Ctx& ctx, DenseView<T> G, index_t k) {
+  std::vector<T> w(static_cast<std::size_t>(G.rows));
+  ctx.eigh(G, w.data());
+  double e = 0.0;
+  for (index_t i = 0; i < std::min<index_t>(k, G.rows); ++i) e += std::max<double>(0.0, w[G.rows - 1 - i]);
+  return e;
+}
+
+}  // namespace linalg::lowrank

@@ -1,0 +1,140 @@
+// The matrix an algorithm works on, as a linear operator: a dense view or a
+// CSR view (either possibly transposed), applied through the execution
+// context. Algorithms only ever ask for A X, A^T X, and the fused
+// W = A^T (A X), which for dense inputs reads A once instead of twice.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <variant>
+
+#include "linalg/core/buffer.hpp"
+#include "linalg/core/errors.hpp"
+#include "linalg/core/view.hpp"
+#include "linalg/host/csr_kernels.hpp"
+
+namespace linalg::lowrank {
+
+template <class T>
+class Operator {
+ public:
+  using Csr32 = CsrView<T, std::int32_t>;
+  using Csr64 = CsrView<T, std::int64_t>;
+
+  explicit Operator(DenseView<const T> a) : a_(a) {}
+  explicit Operator(Csr32 a) : a_(a) { build_transpose<std::int32_t>(); }
+  explicit Operator(Csr64 a) : a_(a) { build_transpose<std::int64_t>(); }
+
+  index_t rows() const { return transposed_ ? stored_cols() : stored_rows(); }
+  index_t cols() const { return transposed_ ? stored_rows() : stored_cols(); }
+  bool is_dense() const { return std::holds_alternative<DenseView<const T>>(a_); }
+  // The operator of A^T, sharing storage.
+  Operator t() const {
+    Operator o = *this;
+    o.transposed_ = !transposed_;
+    return o;
+  }
+
+  // Y = A X (Y is rows() x k, overwritten).
+  template <class Ctx>
+  void apply(const Ctx& ctx, DenseView<const T> X, DenseView<T> Y) const {
+    apply_oriented(ctx, transposed_, X, Y);
+  }
+  // Y = A^T X.
+  template <class Ctx>
+  void apply_t(const Ctx& ctx, DenseView<const T> X, DenseView<T> Y) const {
+    apply_oriented(ctx, !transposed_, X, Y);
+  }
+
+  // Y = A X and W = A^T Y. For dense A this walks A in row blocks that stay
+  // in cache between the two products, so A is read from memory once.
+  template <class Ctx>
+  void apply_gram(const Ctx& ctx, DenseView<const T> X, DenseView<T> Y, DenseView<T> W) const {
+    const auto* d = std::get_if<DenseView<const T>>(&a_);
+    if (!d) {
+      apply(ctx, X, Y);
+      apply_t(ctx, DenseView<const T>(Y), W);
+      return;
+    }
+    DenseView<const T> A = transposed_ ? d->t() : *d;
+    const index_t m = A.rows, n = A.cols;
+    // About 8 MiB of A per block: large enough for efficient GEMMs, small
+    // enough to be read from cache by the second product.
+    const index_t rb = std::max<index_t>(256, (index_t(8) << 20) / std::max<index_t>(1, n * index_t(sizeof(T))));
+    for (index_t i0 = 0; i0 < m; i0 += rb) {
+      const index_t nr = std::min(rb, m - i0);
+      DenseView<const T> Ai = A.row_block(i0, nr);
+      DenseView<T> Yi = Y.row_block(i0, nr);
+      ctx.gemm(T(1), Ai, X, T(0), Yi);
+      ctx.gemm(T(1), Ai.t(), DenseView<const T>(Yi), i0 == 0 ? T(0) : T(1), W);
+    }
+    (void)n;
+  }
+
+  // Sum of squares of all entries, in double.
+  template <class Ctx>
+  double frobenius_sq(const Ctx& ctx) const {
+    if (const auto* d = std::get_if<DenseView<const T>>(&a_)) return ctx.template frobenius_sq<T>(*d);
+    return std::visit(
+        [](const auto& a) -> double {
+          using V = std::decay_t<decltype(a)>;
+          if constexpr (std::is_same_v<V, DenseView<const T>>) {
+            return 0.0;
+          } else {
+            double s = 0.0;
+            const index_t nnz = a.nnz();
+            for (index_t p = 0; p < nnz; ++p) s += static_cast<double>(a.values[p]) * a.values[p];
+            return s;
+          }
+        },
+        a_);
+  }
+
+ private:
+  index_t stored_rows() const { return std::visit([](const auto& a) { return rows_of(a); }, a_); }
+  index_t stored_cols() const { return std::visit([](const auto& a) { return cols_of(a); }, a_); }
+  static index_t rows_of(const DenseView<const T>& a) { return a.rows; }
+  template <class I>
+  static index_t rows_of(const CsrView<T, I>& a) { return a.rows(); }
+  static index_t cols_of(const DenseView<const T>& a) { return a.cols; }
+  template <class I>
+  static index_t cols_of(const CsrView<T, I>& a) { return a.cols(); }
+
+  template <class I>
+  void build_transpose() {
+    const auto& a = std::get<CsrView<T, I>>(a_);
+    auto tr = std::make_shared<host::CsrTranspose<T, I>>(host::transpose_structure(a));
+    transpose_ = tr;
+  }
+
+  // Y = op(A) X with op the transpose when `tr`.
+  template <class Ctx>
+  void apply_oriented(const Ctx& ctx, bool tr, DenseView<const T> X, DenseView<T> Y) const {
+    if (const auto* d = std::get_if<DenseView<const T>>(&a_)) {
+      ctx.gemm(T(1), tr ? d->t() : *d, X, T(0), Y);
+      return;
+    }
+    std::visit(
+        [&](const auto& a) {
+          using V = std::decay_t<decltype(a)>;
+          if constexpr (!std::is_same_v<V, DenseView<const T>>) {
+            using I = std::remove_cv_t<std::remove_pointer_t<decltype(a.indices)>>;
+            // The logical matrix is the stored CSR S (a.trans false) or S^T.
+            const bool use_stored = (a.trans == tr);
+            if (use_stored) {
+              ctx.csr_mm(CsrView<T, I>{a.values, a.indices, a.indptr, a.stored_rows, a.stored_cols, false}, X, Y);
+            } else {
+              const auto& st = *std::static_pointer_cast<host::CsrTranspose<T, I>>(transpose_);
+              ctx.csr_mm(st.view(a.stored_cols, a.stored_rows), X, Y);
+            }
+          }
+        },
+        a_);
+  }
+
+  std::variant<DenseView<const T>, Csr32, Csr64> a_;
+  std::shared_ptr<void> transpose_;  // CSR of the stored S^T, built once
+  bool transposed_ = false;
+};
+
+}  // namespace linalg::lowrank

@@ -1,0 +1,168 @@
+// Randomized truncated SVD: A ~ U diag(S) V^T of rank k.
+//
+// The work happens on the orientation with m >= n (a wide A is handled as
+// A^T, free with the transpose flag), so every basis lives in the smaller
+// dimension. Three range finders feed one finishing step (svd_from_basis):
+//   subspace  - subspace iteration, fused power steps (subspace_iteration.hpp)
+//   krylov    - block Krylov reusing all products (block_krylov.hpp)
+//   tol > 0   - fixed accuracy, basis grown block by block (fixed_accuracy.hpp)
+//
+// method = auto (the rule, also in the Python docstring):
+//   * the depth is adaptive: after every pass the energy the rank-k answer
+//     keeps, E_j, is known from the projected Gram matrix; iteration stops
+//     once the last gain E_j - E_{j-1} is at most energy_rtol (1 %) of the
+//     energy still missing, ||A||_F^2 - E_j. Both methods converge
+//     geometrically, so the remaining gain is then of the same order,
+//     about 1 % of the optimal tail energy (error ratio ~1.005).
+//   * block Krylov is used when the basis can grow well past k+p within n
+//     (n >= 4 (k+p)) - the regime of slowly decaying spectra and large
+//     matrices where Krylov needs far fewer products; otherwise subspace
+//     iteration with l = min(k+p, n) columns.
+#pragma once
+#include <algorithm>
+#include <string>
+
+#include "linalg/lowrank/block_krylov.hpp"
+#include "linalg/lowrank/fixed_accuracy.hpp"
+#include "linalg/lowrank/subspace_iteration.hpp"
+#include "linalg/lowrank/svd_from_basis.hpp"
+
+namespace linalg::lowrank {
+
+enum class Method { Auto, Subspace, Krylov };
+
+struct RsvdOptions {
+  index_t rank = 0;        // k; with tol > 0, the largest rank allowed (0: min(m, n))
+  double tol = 0.0;        // > 0: fixed-accuracy mode
+  index_t oversample = 10;
+  int power_iters = -1;    // subspace: q; krylov: blocks - 1; -1: adaptive
+  Method method = Method::Auto;
+  sketch::TestMatrix test_matrix;
+  index_t block = 0;       // Krylov / fixed-accuracy block size (0: automatic)
+  double energy_rtol = 0.01;
+};
+
+struct RsvdReport {
+  std::string method;
+  int power_iters = 0;
+  index_t basis_size = 0;
+  index_t rank = 0;
+  int passes = 0;
+  double gemm_flops = 0.0;
+  bool fused = true;
+  double frob_sq = -1.0;      // ||A||_F^2 when it was computed
+  double residual_sq = -1.0;  // fixed-accuracy: ||A - U S V^T||_F^2
+};
+
+inline index_t krylov_block_size(index_t k, index_t p) {
+  // About a third of k + p: the space then reaches k + p after three blocks
+  // and grows in steps small enough for the adaptive stop to be economical.
+  return std::max<index_t>(8, (k + p + 2) / 3);
+}
+
+template <class Ctx, class T>
+SvdFactors<T> rsvd_oriented(const Ctx& ctx, const Operator<T>& A, const RsvdOptions& o, RsvdReport& rep,
+                            double nnz, const Progress& progress) {
+  const index_t n = A.cols();
+  PassCount count;
+  RowBasis<T> basis;
+  index_t k = o.rank;
+  const bool adaptive = o.power_iters < 0;
+  if (adaptive || o.tol > 0) rep.frob_sq = A.frobenius_sq(ctx);
+
+  if (o.tol > 0) {
+    FixedAccuracyOptions fo;
+    fo.tol = o.tol;
+    fo.block = o.block > 0 ? o.block : 32;
+    fo.max_size = k > 0 ? std::min(n, k + o.oversample) : n;
+    fo.power_iters = adaptive ? 1 : o.power_iters;
+    fo.frob_sq = rep.frob_sq;
+    FixedAccuracyReport fr;
+    basis = fixed_accuracy_basis(ctx, A, o.test_matrix, fo, count, fr, nnz, progress);
+    rep.method = "fixed_accuracy";
+    rep.power_iters = fo.power_iters;
+    SvdFactors<T> full = svd_from_basis(ctx, basis, basis.size);
+    // Smallest rank whose truncation still meets tol (the basis itself does,
+    // unless it hit the cap).
+    const double target = o.tol * o.tol * rep.frob_sq;
+    double kept = 0.0;
+    index_t r = 0;
+    const index_t rmax = k > 0 ? std::min<index_t>(k, basis.size) : basis.size;
+    while (r < rmax) {
+      kept += static_cast<double>(full.S[r]) * full.S[r];
+      ++r;
+      if (rep.frob_sq - kept <= target) break;
+    }
+    rep.residual_sq = std::max(0.0, rep.frob_sq - kept);
+    k = r;
+    SvdFactors<T> out;
+    out.S.assign(full.S.begin(), full.S.begin() + k);
+    out.U = Matrix<T>(full.U.rows(), k);
+    ctx.copy(DenseView<const T>(full.U.view()).col_block(0, k), out.U.view());
+    out.Vt = Matrix<T>(k, n);
+    ctx.copy(DenseView<const T>(full.Vt.view()).row_block(0, k), out.Vt.view());
+    rep.basis_size = basis.size;
+    rep.rank = k;
+    rep.passes = count.passes;
+    rep.gemm_flops = count.gemm_flops;
+    return out;
+  }
+
+  const index_t l = std::min(n, k + o.oversample);
+  Method method = o.method;
+  if (method == Method::Auto) method = (n >= 4 * (k + o.oversample)) ? Method::Krylov : Method::Subspace;
+  if (method == Method::Krylov) {
+    KrylovOptions ko;
+    ko.rank = k;
+    ko.block = std::min(n, o.block > 0 ? o.block : krylov_block_size(k, o.oversample));
+    ko.depth = adaptive ? -1 : o.power_iters + 1;
+    ko.min_size = l;
+    ko.energy_rtol = o.energy_rtol;
+    ko.frob_sq = rep.frob_sq;
+    KrylovReport kr;
+    basis = block_krylov(ctx, A, o.test_matrix, ko, count, kr, nnz, progress);
+    rep.method = "krylov";
+    rep.power_iters = kr.depth - 1;
+  } else {
+    SubspaceOptions so;
+    so.rank = k;
+    so.size = l;
+    so.power_iters = o.power_iters;
+    so.energy_rtol = o.energy_rtol;
+    so.frob_sq = rep.frob_sq;
+    SubspaceReport sr;
+    basis = subspace_iteration(ctx, A, o.test_matrix, so, count, sr, nnz, progress);
+    rep.method = "subspace";
+    rep.power_iters = sr.power_iters;
+    rep.fused = sr.fused;
+  }
+  rep.basis_size = basis.size;
+  rep.rank = std::min(k, basis.size);
+  rep.passes = count.passes;
+  rep.gemm_flops = count.gemm_flops;
+  return svd_from_basis(ctx, basis, rep.rank);
+}
+
+// Entry point for any orientation.
+template <class Ctx, class T>
+SvdFactors<T> rsvd(const Ctx& ctx, const Operator<T>& A, const RsvdOptions& o, RsvdReport& rep, double nnz,
+                   const Progress& progress = nullptr) {
+  const index_t m = A.rows(), n = A.cols();
+  require(m > 0 && n > 0, "rsvd: empty matrix");
+  require(o.tol > 0 || (o.rank >= 1 && o.rank <= std::min(m, n)), "rsvd: rank must be in [1, min(m, n)]");
+  require(o.tol == 0 || (o.tol > 0 && o.tol < 1), "rsvd: tol must be in (0, 1)");
+  require(o.oversample >= 0, "rsvd: oversample must be >= 0");
+  if (m >= n) return rsvd_oriented(ctx, A, o, rep, nnz, progress);
+  SvdFactors<T> f = rsvd_oriented(ctx, A.t(), o, rep, nnz, progress);
+  // A^T = U' S V'^T  =>  A = V' S U'^T.
+  const index_t k = static_cast<index_t>(f.S.size());
+  SvdFactors<T> out;
+  out.S = std::move(f.S);
+  out.U = Matrix<T>(m, k);
+  ctx.copy(DenseView<const T>(f.Vt.view()).t(), out.U.view());
+  out.Vt = Matrix<T>(k, n);
+  ctx.copy(DenseView<const T>(f.U.view()).t(), out.Vt.view());
+  return out;
+}
+
+}  // namespace linalg::lowrank

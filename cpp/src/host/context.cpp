@@ -1,0 +1,277 @@
+#include "linalg/host/context.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <string>
+
+#include "linalg/core/errors.hpp"
+#include "linalg/host/blas.hpp"
+#include "linalg/rng/draws.hpp"
+
+namespace linalg::host {
+
+namespace {
+
+template <class T>
+const BlasTable<T>& table() {
+  const BlasTable<T>& t = blas_table<T>();
+  if (!t.gemm) throw backend_error("BLAS/LAPACK table is empty: import linalg (it fills it from SciPy) before calling the core");
+  return t;
+}
+
+int as_int(index_t v, const char* what) {
+  if (v < 0 || v > INT_MAX) throw invalid_argument(std::string(what) + " exceeds the 32-bit BLAS index range");
+  return static_cast<int>(v);
+}
+
+void check_info(int info, const char* routine) {
+  if (info < 0) throw std::logic_error(std::string(routine) + ": illegal argument " + std::to_string(-info));
+  if (info > 0) throw not_converged(std::string(routine) + " did not converge (info=" + std::to_string(info) + ")");
+}
+
+}  // namespace
+
+template <class T>
+void Host::gemm(T alpha, DenseView<const T> A, DenseView<const T> B, T beta, DenseView<T> C) const {
+  require(!C.trans, "gemm: output view must not be transposed");
+  require(A.rows == C.rows && B.cols == C.cols && A.cols == B.rows, "gemm: shape mismatch");
+  if (C.rows == 0 || C.cols == 0) return;
+  const char ta = A.trans ? 'T' : 'N', tb = B.trans ? 'T' : 'N';
+  int m = as_int(C.rows, "rows"), n = as_int(C.cols, "cols"), k = as_int(A.cols, "inner dimension");
+  int lda = as_int(std::max<index_t>(A.ld, 1), "lda"), ldb = as_int(std::max<index_t>(B.ld, 1), "ldb"),
+      ldc = as_int(std::max<index_t>(C.ld, 1), "ldc");
+  if (k == 0) {  // BLAS with k = 0 only scales C, which it does; keep it explicit
+    T zero = T(0);
+    table<T>().gemm(&ta, &tb, &m, &n, &k, &zero, A.data, &lda, B.data, &ldb, &beta, C.data, &ldc);
+    return;
+  }
+  table<T>().gemm(&ta, &tb, &m, &n, &k, &alpha, A.data, &lda, B.data, &ldb, &beta, C.data, &ldc);
+}
+
+template <class T>
+void Host::gram(DenseView<const T> A, DenseView<T> C) const {
+  require(C.rows == A.cols && C.cols == A.cols && !C.trans, "gram: shape mismatch");
+  const char uplo = 'U', tr = A.trans ? 'N' : 'T';
+  int n = as_int(A.cols, "cols"), k = as_int(A.rows, "rows");
+  int lda = as_int(std::max<index_t>(A.ld, 1), "lda"), ldc = as_int(std::max<index_t>(C.ld, 1), "ldc");
+  T one = T(1), zero = T(0);
+  table<T>().syrk(&uplo, &tr, &n, &k, &one, A.data, &lda, &zero, C.data, &ldc);
+}
+
+template <class T>
+int Host::cholesky_upper(DenseView<T> C) const {
+  const char uplo = 'U';
+  int n = as_int(C.rows, "rows"), ld = as_int(std::max<index_t>(C.ld, 1), "ld"), info = 0;
+  table<T>().potrf(&uplo, &n, C.data, &ld, &info);
+  return info;
+}
+
+template <class T>
+void Host::solve_upper_right(DenseView<const T> R, DenseView<T> B) const {
+  require(!B.trans && !R.trans && R.rows == B.cols && R.cols == B.cols, "solve_upper_right: shape mismatch");
+  const char side = 'R', uplo = 'U', tr = 'N', diag = 'N';
+  int m = as_int(B.rows, "rows"), n = as_int(B.cols, "cols");
+  int ldr = as_int(std::max<index_t>(R.ld, 1), "ldr"), ldb = as_int(std::max<index_t>(B.ld, 1), "ldb");
+  T one = T(1);
+  table<T>().trsm(&side, &uplo, &tr, &diag, &m, &n, &one, R.data, &ldr, B.data, &ldb);
+}
+
+template <class T>
+void Host::qr_thin(DenseView<T> A) const {
+  require(!A.trans && A.rows >= A.cols, "qr_thin: need a non-transposed m x k view with m >= k");
+  int m = as_int(A.rows, "rows"), n = as_int(A.cols, "cols"), lda = as_int(std::max<index_t>(A.ld, 1), "lda");
+  if (n == 0) return;
+  const auto& t = table<T>();
+  std::vector<T> tau(n);
+  int info = 0, lwork = -1;
+  T q1 = 0, q2 = 0;
+  t.geqrf(&m, &n, A.data, &lda, tau.data(), &q1, &lwork, &info);
+  t.orgqr(&m, &n, &n, A.data, &lda, tau.data(), &q2, &lwork, &info);
+  lwork = static_cast<int>(std::max(q1, q2)) + 1;
+  std::vector<T> work(lwork);
+  t.geqrf(&m, &n, A.data, &lda, tau.data(), work.data(), &lwork, &info);
+  check_info(info, "geqrf");
+  t.orgqr(&m, &n, &n, A.data, &lda, tau.data(), work.data(), &lwork, &info);
+  check_info(info, "orgqr");
+}
+
+template <class T>
+void Host::qr_pivoted(DenseView<T> A, std::vector<int>& perm, std::vector<T>& tau) const {
+  require(!A.trans, "qr_pivoted: view must not be transposed");
+  int m = as_int(A.rows, "rows"), n = as_int(A.cols, "cols"), lda = as_int(std::max<index_t>(A.ld, 1), "lda");
+  perm.assign(n, 0);  // 0 = free column for geqp3
+  tau.assign(std::min(m, n), T(0));
+  int info = 0, lwork = -1;
+  T q = 0;
+  table<T>().geqp3(&m, &n, A.data, &lda, perm.data(), tau.data(), &q, &lwork, &info);
+  lwork = static_cast<int>(q) + 1;
+  std::vector<T> work(lwork);
+  table<T>().geqp3(&m, &n, A.data, &lda, perm.data(), tau.data(), work.data(), &lwork, &info);
+  check_info(info, "geqp3");
+  for (int& p : perm) --p;
+}
+
+template <class T>
+void Host::svd(DenseView<T> A, T* s, DenseView<T> U, DenseView<T> Vt) const {
+  require(!A.trans && !U.trans && !Vt.trans, "svd: views must not be transposed");
+  int m = as_int(A.rows, "rows"), n = as_int(A.cols, "cols"), r = std::min(m, n);
+  require(U.rows == m && U.cols == r && Vt.rows == r && Vt.cols == n, "svd: output shape mismatch");
+  if (r == 0) return;
+  int lda = as_int(std::max<index_t>(A.ld, 1), "lda"), ldu = as_int(std::max<index_t>(U.ld, 1), "ldu"),
+      ldvt = as_int(std::max<index_t>(Vt.ld, 1), "ldvt");
+  const char jobz = 'S';
+  std::vector<int> iwork(8 * static_cast<std::size_t>(r));
+  int info = 0, lwork = -1;
+  T q = 0;
+  table<T>().gesdd(&jobz, &m, &n, A.data, &lda, s, U.data, &ldu, Vt.data, &ldvt, &q, &lwork, iwork.data(), &info);
+  lwork = static_cast<int>(q) + 1;
+  std::vector<T> work(lwork);
+  table<T>().gesdd(&jobz, &m, &n, A.data, &lda, s, U.data, &ldu, Vt.data, &ldvt, work.data(), &lwork, iwork.data(), &info);
+  check_info(info, "gesdd");
+}
+
+template <class T>
+void Host::eigh(DenseView<T> A, T* w) const {
+  require(!A.trans && A.rows == A.cols, "eigh: need a square non-transposed view");
+  int n = as_int(A.rows, "rows"), lda = as_int(std::max<index_t>(A.ld, 1), "lda");
+  if (n == 0) return;
+  const char jobz = 'V', uplo = 'U';
+  int info = 0, lwork = -1, liwork = -1, qi = 0;
+  T q = 0;
+  table<T>().syevd(&jobz, &uplo, &n, A.data, &lda, w, &q, &lwork, &qi, &liwork, &info);
+  lwork = static_cast<int>(q) + 1;
+  liwork = qi + 1;
+  std::vector<T> work(lwork);
+  std::vector<int> iwork(liwork);
+  table<T>().syevd(&jobz, &uplo, &n, A.data, &lda, w, work.data(), &lwork, iwork.data(), &liwork, &info);
+  check_info(info, "syevd");
+}
+
+template <class T>
+void Host::fill_gaussian(DenseView<T> X, std::uint64_t seed, std::uint32_t stream, index_t row0, index_t col0) const {
+  const index_t m = X.rows, n = X.cols;
+#pragma omp parallel for schedule(static)
+  for (index_t j = 0; j < n; ++j)
+    for (index_t i = 0; i < m; ++i)
+      X(i, j) = static_cast<T>(rng::normal_at(seed, stream, static_cast<std::uint64_t>(row0 + i),
+                                              static_cast<std::uint64_t>(col0 + j)));
+}
+
+template <class T>
+void Host::fill_sparse_sign(DenseView<T> X, int zeta, std::uint64_t seed, std::uint32_t stream,
+                            std::uint32_t block) const {
+  const index_t n = X.rows, l = X.cols;
+  const int z = static_cast<int>(std::min<index_t>(std::max(zeta, 1), l));
+  const T v = static_cast<T>(1.0 / std::sqrt(static_cast<double>(z)));
+  require(l < (index_t(1) << 31), "sparse sign: too many columns");
+#pragma omp parallel for schedule(static)
+  for (index_t j = 0; j < l; ++j)
+    for (index_t i = 0; i < n; ++i) X(i, j) = T(0);
+#pragma omp parallel
+  {
+    std::vector<std::uint32_t> cols(static_cast<std::size_t>(z));
+#pragma omp for schedule(static)
+    for (index_t i = 0; i < n; ++i) {
+      const auto row = static_cast<std::uint64_t>(i);
+      int have = 0;
+      if (z == l) {
+        for (int h = 0; h < z; ++h) cols[h] = static_cast<std::uint32_t>(h);
+        have = z;
+      }
+      // Rejection sampling of z distinct columns out of l (z < l).
+      for (std::uint32_t t = 0; have < z; ++t) {
+        rng::Philox4x32 w = rng::draw(seed, row, (block << 20) | t, stream);
+        for (int q = 0; q < 4 && have < z; ++q) {
+          const std::uint32_t c = rng::bounded(w.v[q], static_cast<std::uint32_t>(l));
+          bool dup = false;
+          for (int h = 0; h < have; ++h) dup |= (cols[h] == c);
+          if (!dup) cols[have++] = c;
+        }
+      }
+      // Signs: bit h of the sign words drawn at counter (block, 0xFFFFF - h/128).
+      for (int h = 0; h < z; ++h) {
+        rng::Philox4x32 sgn = rng::draw(seed, row, (block << 20) | (0xFFFFFu - static_cast<std::uint32_t>(h >> 7)), stream);
+        X(i, cols[h]) = ((sgn.v[(h >> 5) & 3] >> (h & 31)) & 1u) ? -v : v;
+      }
+    }
+  }
+}
+
+template <class T>
+void Host::copy(DenseView<const T> src, DenseView<T> dst) const {
+  require(src.rows == dst.rows && src.cols == dst.cols, "copy: shape mismatch");
+  const index_t m = src.rows, n = src.cols;
+  if (!src.trans && !dst.trans) {
+#pragma omp parallel for schedule(static) if (m * n > 65536)
+    for (index_t j = 0; j < n; ++j) std::copy(src.data + j * src.ld, src.data + j * src.ld + m, dst.data + j * dst.ld);
+    return;
+  }
+#pragma omp parallel for schedule(static) if (m * n > 65536)
+  for (index_t j = 0; j < n; ++j)
+    for (index_t i = 0; i < m; ++i) dst(i, j) = src.trans ? src.data[j + i * src.ld] : src.data[i + j * src.ld];
+}
+
+template <class T>
+void Host::scale_columns(DenseView<T> X, const T* d) const {
+  const index_t m = X.rows, n = X.cols;
+#pragma omp parallel for schedule(static) if (m * n > 65536)
+  for (index_t j = 0; j < n; ++j)
+    for (index_t i = 0; i < m; ++i) X(i, j) *= d[j];
+}
+
+template <class T>
+double Host::frobenius_sq(DenseView<const T> X) const {
+  // Frobenius norm ignores the transpose flag: walk the storage.
+  const index_t m = X.stored_rows(), n = X.stored_cols();
+  double total = 0.0;
+#pragma omp parallel for schedule(static) reduction(+ : total)
+  for (index_t j = 0; j < n; ++j) {
+    const T* c = X.data + j * X.ld;
+    double acc = 0.0;
+    for (index_t i = 0; i < m; ++i) acc += static_cast<double>(c[i]) * c[i];
+    total += acc;
+  }
+  return total;
+}
+
+template <class T>
+void Host::column_norms_sq(DenseView<const T> X, double* out) const {
+  const index_t m = X.rows, n = X.cols;
+  if (!X.trans) {
+#pragma omp parallel for schedule(static) if (m * n > 65536)
+    for (index_t j = 0; j < n; ++j) {
+      const T* c = X.data + j * X.ld;
+      double acc = 0.0;
+      for (index_t i = 0; i < m; ++i) acc += static_cast<double>(c[i]) * c[i];
+      out[j] = acc;
+    }
+    return;
+  }
+  for (index_t j = 0; j < n; ++j) out[j] = 0.0;
+  for (index_t i = 0; i < m; ++i) {  // stored rows of a transposed view are contiguous
+    const T* r = X.data + i * X.ld;
+    for (index_t j = 0; j < n; ++j) out[j] += static_cast<double>(r[j]) * r[j];
+  }
+}
+
+#define LINALG_INSTANTIATE(T)                                                                      \
+  template void Host::gemm<T>(T, DenseView<const T>, DenseView<const T>, T, DenseView<T>) const;   \
+  template void Host::gram<T>(DenseView<const T>, DenseView<T>) const;                             \
+  template int Host::cholesky_upper<T>(DenseView<T>) const;                                        \
+  template void Host::solve_upper_right<T>(DenseView<const T>, DenseView<T>) const;                \
+  template void Host::qr_thin<T>(DenseView<T>) const;                                              \
+  template void Host::qr_pivoted<T>(DenseView<T>, std::vector<int>&, std::vector<T>&) const;       \
+  template void Host::svd<T>(DenseView<T>, T*, DenseView<T>, DenseView<T>) const;                  \
+  template void Host::eigh<T>(DenseView<T>, T*) const;                                             \
+  template void Host::fill_gaussian<T>(DenseView<T>, std::uint64_t, std::uint32_t, index_t, index_t) const; \
+  template void Host::fill_sparse_sign<T>(DenseView<T>, int, std::uint64_t, std::uint32_t, std::uint32_t) const; \
+  template void Host::copy<T>(DenseView<const T>, DenseView<T>) const;                             \
+  template void Host::scale_columns<T>(DenseView<T>, const T*) const;                              \
+  template double Host::frobenius_sq<T>(DenseView<const T>) const;                                 \
+  template void Host::column_norms_sq<T>(DenseView<const T>, double*) const;
+LINALG_INSTANTIATE(float)
+LINALG_INSTANTIATE(double)
+#undef LINALG_INSTANTIATE
+
+}  // namespace linalg::host

@@ -1,0 +1,34 @@
+#include "linalg/api.hpp"
+
+namespace linalg {
+
+template <class T>
+lowrank::SvdFactors<T> rsvd(const lowrank::Operator<T>& A, const lowrank::RsvdOptions& opt,
+                            lowrank::RsvdReport& rep, double nnz, const lowrank::Progress& progress) {
+  return lowrank::rsvd(host::Host{}, A, opt, rep, nnz, progress);
+}
+
+template <class T>
+Matrix<T> range_finder(const lowrank::Operator<T>& A, index_t size, int power_iters,
+                       const sketch::TestMatrix& tm, double nnz, lowrank::PassCount& count) {
+  return lowrank::range_finder(host::Host{}, A, size, power_iters, tm, nnz, count);
+}
+
+template <class T>
+lowrank::ErrorEstimate estimate_error(const lowrank::Operator<T>& A, DenseView<const T> U, const T* S,
+                                      DenseView<const T> Vt, int probes, std::uint64_t seed) {
+  return lowrank::estimate_error(host::Host{}, A, U, S, Vt, probes, seed);
+}
+
+#define LINALG_INSTANTIATE(T)                                                                            \
+  template lowrank::SvdFactors<T> rsvd<T>(const lowrank::Operator<T>&, const lowrank::RsvdOptions&,      \
+                                          lowrank::RsvdReport&, double, const lowrank::Progress&);       \
+  template Matrix<T> range_finder<T>(const lowrank::Operator<T>&, index_t, int, const sketch::TestMatrix&, \
+                                     double, lowrank::PassCount&);                                       \
+  template lowrank::ErrorEstimate estimate_error<T>(const lowrank::Operator<T>&, DenseView<const T>,     \
+                                                    const T*, DenseView<const T>, int, std::uint64_t);
+LINALG_INSTANTIATE(float)
+LINALG_INSTANTIATE(double)
+#undef LINALG_INSTANTIATE
+
+}  // namespace linalg

@@ -1,0 +1,20 @@
+"""linalg: randomized low-rank linear algebra with a C++ core.
+
+>>> import numpy as np, linalg
+>>> A = np.random.default_rng(0).standard_normal((200, 50))
+>>> U, S, Vh = linalg.rsvd(A, 5, seed=0)
+>>> U.shape, S.shape, Vh.shape
+((200, 5), (5,), (5, 50))
+"""
+from __future__ import annotations
+
+from . import _core
+from ._blas import fill_dispatch_table as _fill
+from ._results import ErrorEstimate, SVDResult
+from .rsvd import estimate_error, range_finder, rsvd
+
+_fill()
+del _fill
+
+__version__ = getattr(_core, "__version__", "0.0.0")
+__all__ = ["rsvd", "range_finder", "estimate_error", "SVDResult", "ErrorEstimate", "__version__"]

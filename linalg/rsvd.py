@@ -1,0 +1,202 @@
+"""Randomized truncated SVD, the range finder, and a-posteriori error estimates."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from . import _core
+from ._results import ErrorEstimate, SVDResult
+from ._validate import as_matrix, as_seed, check_choice, check_int, shape_of
+
+METHODS = ("auto", "subspace", "krylov")
+SKETCHES = ("gaussian", "sparse_sign")
+
+
+def _progress_printer(enabled):
+    if not enabled:
+        return None
+    if callable(enabled):
+        return enabled
+
+    def show(step, total, what):
+        of = f"/{total}" if total else ""
+        print(f"\rlinalg: {what} {step}{of}", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="auto", sketch="gaussian",
+         seed=None, check_finite=True, progress=False) -> SVDResult:
+    r"""Randomized truncated SVD: ``A ~ U @ diag(S) @ Vh``.
+
+    Fixed rank (``rank=k``) returns the rank-k approximation
+    :math:`U_k \Sigma_k V_k^T` built from a randomized basis :math:`Z` of
+    A's row space, :math:`A \approx (AZ)Z^T`: the truncated SVD of the
+    small factor gives ``U, S, Vh`` (Halko, Martinsson & Tropp 2011). The
+    basis comes from
+
+    * ``method="subspace"``: :math:`Z = \mathrm{orth}((A^TA)^q\Omega)`,
+      ``q = power_iters``, with ``l = rank + oversample`` columns; each power
+      step is one read of A (``A.T @ (A @ Z)`` fused), re-orthonormalised.
+    * ``method="krylov"``: the block Krylov space
+      :math:`[\Omega, A^TA\Omega, \dots, (A^TA)^{d-1}\Omega]` with
+      ``d = power_iters + 1`` blocks of about ``(rank + oversample) / 3``
+      columns, keeping every product (Musco & Musco 2015; Tropp & Webber
+      2023): fewer products than subspace iteration for slowly decaying
+      spectra.
+    * ``method="auto"`` (default): Krylov when ``min(m, n) >= 4 (rank +
+      oversample)``, else subspace. With ``power_iters=None`` the depth is
+      adaptive: after each read of A the energy :math:`E_j` the rank-k answer
+      keeps is known from the projected Gram matrix, and the iteration stops
+      once :math:`E_j - E_{j-1} \le 0.01\,(\|A\|_F^2 - E_j)` - the gain has
+      fallen to 1 % of the energy still missing, which puts the error within
+      about 0.5 % of the optimal one on the standard problems.
+
+    Fixed accuracy (``tol=eps``, no ``rank`` or ``rank`` as a cap) grows the
+    basis in blocks of 32 until :math:`\|A - AZZ^T\|_F \le \epsilon\|A\|_F`
+    (computed exactly as :math:`\|A\|_F^2 - \|AZ\|_F^2`; A is never
+    modified), then returns the smallest rank whose truncation still meets it.
+
+    Parameters
+    ----------
+    A : (m, n) ndarray or scipy.sparse matrix
+        float32 stays float32, float64 stays float64 (C or F order, read-only
+        fine, no copy); integers and booleans are converted to float64 once.
+        Sparse CSR/CSC go in as they are, other formats are converted to CSR
+        once.
+    rank : int, optional
+        Target rank k, ``1 <= k <= min(m, n)``. Exactly one of ``rank`` and
+        ``tol`` is required (``rank`` may also cap a ``tol`` run).
+    tol : float, optional
+        Target relative Frobenius error in (0, 1).
+    oversample : int, default 10
+        Extra basis columns p beyond the rank.
+    power_iters : int, optional
+        Power steps (subspace) or extra Krylov blocks; None adapts it.
+    method : {"auto", "subspace", "krylov"}
+    sketch : {"gaussian", "sparse_sign"}
+        Test matrix: Gaussian, or a sparse sign matrix with 8 nonzeros
+        :math:`\pm 1/\sqrt{8}` per row. Its entries depend only on
+        ``(seed, position)``: same seed, same result, for any thread count.
+    seed : None, int or numpy.random.Generator
+    check_finite : bool, default True
+        Reject NaN/Inf before any work.
+    progress : bool or callable, default False
+        Print a line per pass to stderr, or call ``progress(step, total, what)``.
+
+    Returns
+    -------
+    SVDResult
+        ``U`` (m, k), ``S`` (k,) descending, ``Vh`` (k, n), and ``info``.
+
+    Notes
+    -----
+    Cost: ``passes`` reads of A, each a product with ``l`` (subspace) or ``b``
+    (Krylov) columns, :math:`O(mnl)` flops per pass for dense A and
+    :math:`O(\mathrm{nnz}(A)\,l)` for sparse, plus :math:`O((m + n) l^2)` for
+    the orthonormalisations. Memory :math:`O((m + n) l)` besides A.
+
+    Examples
+    --------
+    >>> import numpy as np, linalg
+    >>> rng = np.random.default_rng(0)
+    >>> A = rng.standard_normal((300, 20)) @ rng.standard_normal((20, 200))
+    >>> U, S, Vh = linalg.rsvd(A, 20, seed=1)
+    >>> bool(np.allclose(U * S @ Vh, A))
+    True
+    >>> linalg.rsvd(A, tol=1e-6, seed=1).S.shape
+    (20,)
+    """
+    mat = as_matrix(A, "A", check_finite)
+    m, n = shape_of(mat)
+    if (rank is None) == (tol is None) and not (rank is not None and tol is not None):
+        raise ValueError("give exactly one of rank and tol (rank may also cap a tol run)")
+    if tol is not None:
+        if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating, np.integer)):
+            raise TypeError(f"tol must be a float, got {type(tol).__name__}")
+        tol = float(tol)
+        if not 0.0 < tol < 1.0:
+            raise ValueError(f"tol must be in (0, 1), got {tol}")
+    k = 0 if rank is None else check_int(rank, "rank", 1, min(m, n))
+    p = check_int(oversample, "oversample", 0)
+    q = -1 if power_iters is None else check_int(power_iters, "power_iters", 0)
+    check_choice(method, "method", METHODS)
+    check_choice(sketch, "sketch", SKETCHES)
+    opts = dict(rank=k, tol=0.0 if tol is None else tol, oversample=p, power_iters=q, method=method,
+                sketch=sketch, zeta=8, seed=as_seed(seed), block=0, progress=_progress_printer(progress))
+    if mat[0] == "dense":
+        U, S, Vh, info = _core.rsvd_dense(mat[1], **opts)
+    else:
+        data, indices, indptr, stored = mat[1]
+        U, S, Vh, info = _core.rsvd_csr(data, indices, indptr, stored[0], stored[1], mat[2], **opts)
+    if progress and not callable(progress):
+        print(file=sys.stderr)
+    return SVDResult(U, S, Vh, info)
+
+
+def range_finder(A, size, *, power_iters=2, sketch="gaussian", seed=None, check_finite=True):
+    r"""Orthonormal basis Q (m x size) with :math:`A \approx QQ^TA`.
+
+    Randomized subspace iteration: :math:`Q = \mathrm{orth}(A(A^TA)^q\Omega)`
+    for a test matrix :math:`\Omega` with ``size`` columns, re-orthonormalised
+    after every product (Halko, Martinsson & Tropp 2011, Alg. 4.4). With
+    ``size = k + p`` Gaussian columns, :math:`E\|A - QQ^TA\|_F^2 \le (1 +
+    k/(p-1))\sum_{j>k}\sigma_j^2` (their Thm 10.5) for ``q = 0``.
+
+    Cost: ``2 q + 1`` products of A with ``size`` columns.
+
+    Examples
+    --------
+    >>> import numpy as np, linalg
+    >>> A = np.random.default_rng(0).standard_normal((100, 8)) @ np.ones((8, 60))
+    >>> Q = linalg.range_finder(A, 8, seed=0)
+    >>> bool(np.allclose(Q @ (Q.T @ A), A))
+    True
+    """
+    mat = as_matrix(A, "A", check_finite)
+    if mat[0] != "dense":
+        raise TypeError("range_finder takes dense arrays; use rsvd for sparse input")
+    m, n = mat[1].shape
+    size = check_int(size, "size", 1, min(m, n))
+    q = check_int(power_iters, "power_iters", 0)
+    check_choice(sketch, "sketch", SKETCHES)
+    Q, _ = _core.range_finder_dense(mat[1], size, q, sketch, 8, as_seed(seed))
+    return Q
+
+
+def estimate_error(A, result, *, probes=10, seed=None, check_finite=True) -> ErrorEstimate:
+    r"""Estimate the error of a low-rank approximation with Gaussian probes.
+
+    For :math:`E = A - U\,\mathrm{diag}(S)\,V_h` and i.i.d. standard
+    Gaussian :math:`g_i`, :math:`\mathbb{E}\|Eg_i\|^2 = \|E\|_F^2`; the
+    estimate is :math:`(\frac1r\sum_i\|Eg_i\|^2)^{1/2}` over ``r = probes``,
+    and :math:`\|E\|_2 \le 10\sqrt{2/\pi}\max_i\|Eg_i\|` holds with
+    probability :math:`\ge 1 - 10^{-r}` (Halko, Martinsson & Tropp 2011,
+    eq. 4.3). One product of A with ``probes`` columns.
+
+    Examples
+    --------
+    >>> import numpy as np, linalg
+    >>> A = np.random.default_rng(0).standard_normal((200, 100))
+    >>> res = linalg.rsvd(A, 10, seed=0)
+    >>> est = linalg.estimate_error(A, res, probes=20, seed=1)
+    >>> exact = np.linalg.norm(A - res.U * res.S @ res.Vh)
+    >>> bool(abs(est.frobenius / exact - 1) < 0.5)
+    True
+    """
+    mat = as_matrix(A, "A", check_finite)
+    if mat[0] != "dense":
+        raise TypeError("estimate_error takes a dense A")
+    a = mat[1]
+    try:
+        U, S, Vh = result
+    except (TypeError, ValueError):
+        raise TypeError("result must be an SVDResult or a (U, S, Vh) tuple") from None
+    U, S, Vh = (np.asarray(x, dtype=a.dtype) for x in (U, S, Vh))
+    if U.ndim != 2 or S.ndim != 1 or Vh.ndim != 2 or U.shape[0] != a.shape[0] or Vh.shape[1] != a.shape[1] \
+            or U.shape[1] != S.shape[0] or Vh.shape[0] != S.shape[0]:
+        raise ValueError(f"result shapes U{U.shape}, S{S.shape}, Vh{Vh.shape} do not match A{a.shape}")
+    r = check_int(probes, "probes", 1)
+    fro, spec, norm_a = _core.estimate_error_dense(a, U, np.ascontiguousarray(S), Vh, r, as_seed(seed))
+    return ErrorEstimate(frobenius=fro, relative=fro / norm_a if norm_a > 0 else 0.0, spectral_bound=spec, probes=r)

@@ -1,0 +1,170 @@
+// rsvd, range_finder and estimate_error: arrays in, arrays and a report out.
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/function.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
+
+#include "convert.hpp"
+#include "linalg/api.hpp"
+
+namespace nb = nanobind;
+using namespace linalg;
+
+namespace {
+
+struct Options {
+  index_t rank;
+  double tol;
+  index_t oversample;
+  int power_iters;
+  std::string method;
+  std::string sketch;
+  int zeta;
+  std::uint64_t seed;
+  index_t block;
+};
+
+lowrank::RsvdOptions to_core(const Options& o) {
+  lowrank::RsvdOptions c;
+  c.rank = o.rank;
+  c.tol = o.tol;
+  c.oversample = o.oversample;
+  c.power_iters = o.power_iters;
+  if (o.method == "auto") c.method = lowrank::Method::Auto;
+  else if (o.method == "subspace") c.method = lowrank::Method::Subspace;
+  else if (o.method == "krylov") c.method = lowrank::Method::Krylov;
+  else throw invalid_argument("method must be 'auto', 'subspace' or 'krylov', got '" + o.method + "'");
+  if (o.sketch == "gaussian") c.test_matrix.kind = sketch::Kind::Gaussian;
+  else if (o.sketch == "sparse_sign") c.test_matrix.kind = sketch::Kind::SparseSign;
+  else throw invalid_argument("sketch must be 'gaussian' or 'sparse_sign', got '" + o.sketch + "'");
+  require(o.zeta >= 1, "zeta must be >= 1");
+  c.test_matrix.zeta = o.zeta;
+  c.test_matrix.seed = o.seed;
+  c.block = o.block;
+  return c;
+}
+
+nb::dict report(const lowrank::RsvdReport& r) {
+  nb::dict d;
+  d["method"] = r.method;
+  d["power_iters"] = r.power_iters;
+  d["basis_size"] = r.basis_size;
+  d["rank"] = r.rank;
+  d["passes"] = r.passes;
+  d["gemm_flops"] = r.gemm_flops;
+  d["fused"] = r.fused;
+  if (r.frob_sq >= 0) d["frob_sq"] = r.frob_sq;
+  if (r.residual_sq >= 0) d["residual_sq"] = r.residual_sq;
+  return d;
+}
+
+// Calls back into Python (progress bars) with the GIL held.
+lowrank::Progress wrap_progress(nb::object cb) {
+  if (cb.is_none()) return nullptr;
+  return [cb](int step, int total, const char* what) {
+    nb::gil_scoped_acquire acquire;
+    cb(step, total, what);
+  };
+}
+
+template <class T>
+nb::tuple run_rsvd(const lowrank::Operator<T>& A, const Options& o, double nnz, nb::object progress) {
+  lowrank::RsvdOptions c = to_core(o);
+  lowrank::RsvdReport rep;
+  lowrank::Progress cb = wrap_progress(progress);
+  lowrank::SvdFactors<T> f;
+  {
+    nb::gil_scoped_release release;
+    f = rsvd<T>(A, c, rep, nnz, cb);
+  }
+  return nb::make_tuple(py::to_numpy(std::move(f.U)), py::to_numpy(std::move(f.S)), py::to_numpy(std::move(f.Vt)),
+                        report(rep));
+}
+
+template <class T, class I>
+lowrank::Operator<T> csr_operator(const py::In1<T>& values, const py::In1<I>& indices, const py::In1<I>& indptr,
+                                  index_t stored_rows, index_t stored_cols, bool trans) {
+  require(static_cast<index_t>(indptr.shape(0)) == stored_rows + 1, "indptr length must be rows + 1");
+  require(indices.shape(0) == values.shape(0), "indices and data lengths differ");
+  require(values.stride(0) == 1 && indices.stride(0) == 1 && indptr.stride(0) == 1, "CSR arrays must be contiguous");
+  CsrView<T, I> v{values.data(), indices.data(), indptr.data(), stored_rows, stored_cols, trans};
+  nb::gil_scoped_release release;
+  return lowrank::Operator<T>(v);
+}
+
+#define LINALG_OPTION_ARGS                                                                              \
+  nb::arg("rank"), nb::arg("tol"), nb::arg("oversample"), nb::arg("power_iters"), nb::arg("method"),    \
+      nb::arg("sketch"), nb::arg("zeta"), nb::arg("seed"), nb::arg("block"), nb::arg("progress").none()
+
+template <class T>
+void bind_dtype(nb::module_& m) {
+  m.def("rsvd_dense",
+        [](const py::In2<T>& a, index_t rank, double tol, index_t oversample, int power_iters, const std::string& method,
+           const std::string& sketch, int zeta, std::uint64_t seed, index_t block, nb::object progress) {
+          Options o{rank, tol, oversample, power_iters, method, sketch, zeta, seed, block};
+          return run_rsvd<T>(lowrank::Operator<T>(py::dense_view<T>(a, "A")), o, 0.0, progress);
+        },
+        nb::arg("a"), LINALG_OPTION_ARGS);
+  auto sparse = [](const py::In1<T>& values, const auto& indices, const auto& indptr, index_t rows, index_t cols,
+                   bool trans, index_t rank, double tol, index_t oversample, int power_iters,
+                   const std::string& method, const std::string& sketch, int zeta, std::uint64_t seed, index_t block,
+                   nb::object progress) {
+    Options o{rank, tol, oversample, power_iters, method, sketch, zeta, seed, block};
+    auto A = csr_operator(values, indices, indptr, rows, cols, trans);
+    return run_rsvd<T>(A, o, static_cast<double>(values.shape(0)), progress);
+  };
+  m.def("rsvd_csr",
+        [sparse](const py::In1<T>& v, const py::In1<std::int32_t>& i, const py::In1<std::int32_t>& p, index_t r,
+                 index_t c, bool t, index_t rank, double tol, index_t os, int q, const std::string& me,
+                 const std::string& sk, int z, std::uint64_t s, index_t b, nb::object pr) {
+          return sparse(v, i, p, r, c, t, rank, tol, os, q, me, sk, z, s, b, pr);
+        },
+        nb::arg("data"), nb::arg("indices"), nb::arg("indptr"), nb::arg("stored_rows"), nb::arg("stored_cols"),
+        nb::arg("transposed"), LINALG_OPTION_ARGS);
+  m.def("rsvd_csr",
+        [sparse](const py::In1<T>& v, const py::In1<std::int64_t>& i, const py::In1<std::int64_t>& p, index_t r,
+                 index_t c, bool t, index_t rank, double tol, index_t os, int q, const std::string& me,
+                 const std::string& sk, int z, std::uint64_t s, index_t b, nb::object pr) {
+          return sparse(v, i, p, r, c, t, rank, tol, os, q, me, sk, z, s, b, pr);
+        },
+        nb::arg("data"), nb::arg("indices"), nb::arg("indptr"), nb::arg("stored_rows"), nb::arg("stored_cols"),
+        nb::arg("transposed"), LINALG_OPTION_ARGS);
+
+  m.def("range_finder_dense",
+        [](const py::In2<T>& a, index_t size, int power_iters, const std::string& sketch, int zeta, std::uint64_t seed) {
+          Options o{1, 0.0, 0, power_iters, "auto", sketch, zeta, seed, 0};
+          lowrank::RsvdOptions c = to_core(o);
+          lowrank::Operator<T> A(py::dense_view<T>(a, "A"));
+          lowrank::PassCount count;
+          Matrix<T> Q;
+          {
+            nb::gil_scoped_release release;
+            Q = range_finder<T>(A, size, power_iters, c.test_matrix, 0.0, count);
+          }
+          return nb::make_tuple(py::to_numpy(std::move(Q)), count.passes);
+        },
+        nb::arg("a"), nb::arg("size"), nb::arg("power_iters"), nb::arg("sketch"), nb::arg("zeta"), nb::arg("seed"));
+
+  m.def("estimate_error_dense",
+        [](const py::In2<T>& a, const py::In2<T>& u, const py::In1<T>& s, const py::In2<T>& vt, int probes,
+           std::uint64_t seed) {
+          require(s.stride(0) == 1, "S must be contiguous");
+          lowrank::Operator<T> A(py::dense_view<T>(a, "A"));
+          lowrank::ErrorEstimate e;
+          require(static_cast<index_t>(s.shape(0)) == static_cast<index_t>(u.shape(1)), "S length must equal U columns");
+          {
+            nb::gil_scoped_release release;
+            e = estimate_error<T>(A, py::dense_view<T>(u, "U"), s.data(), py::dense_view<T>(vt, "Vh"), probes, seed);
+          }
+          return nb::make_tuple(e.frobenius, e.spectral_bound, e.frob_norm_a);
+        },
+        nb::arg("a"), nb::arg("u"), nb::arg("s"), nb::arg("vt"), nb::arg("probes"), nb::arg("seed"));
+}
+
+}  // namespace
+
+void bind_lowrank(nb::module_& m) {
+  bind_dtype<double>(m);
+  bind_dtype<float>(m);
+}

@@ -1,0 +1,32 @@
+// linalg._core: the nanobind module. Only glue lives in python/; each area
+// binds itself in its own bind_<area>.cpp.
+#include <nanobind/nanobind.h>
+
+#include "linalg/core/errors.hpp"
+
+namespace nb = nanobind;
+
+void bind_blas(nb::module_& m);
+void bind_rng(nb::module_& m);
+void bind_lowrank(nb::module_& m);
+
+NB_MODULE(_core, m) {
+  m.doc() = "linalg's C++ core (host context). Use the linalg package, not this module.";
+#ifdef LINALG_VERSION
+  m.attr("__version__") = LINALG_VERSION;
+#endif
+  m.attr("cuda_built") = bool(LINALG_CUDA_BUILT);
+  // Non-convergence becomes numpy.linalg.LinAlgError; invalid_argument
+  // derives from std::invalid_argument, which nanobind maps to ValueError.
+  nb::register_exception_translator([](const std::exception_ptr& p, void*) {
+    try {
+      std::rethrow_exception(p);
+    } catch (const linalg::not_converged& e) {
+      nb::object err = nb::module_::import_("numpy.linalg").attr("LinAlgError");
+      PyErr_SetString(err.ptr(), e.what());
+    }
+  });
+  bind_blas(m);
+  bind_rng(m);
+  bind_lowrank(m);
+}
