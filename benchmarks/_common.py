@@ -35,23 +35,32 @@ def timed(fn, repeats=3, cap=20.0, settle=0.1):
     """Call ``fn()`` up to ``repeats`` times and return ``(median_s, out, runs)``.
 
     ``out`` is the value of the last call. A call that takes longer than
-    ``cap`` seconds ends the repeats, so a slow peer runs once. Before each
-    call the garbage collector runs and the process sleeps ``settle``
-    seconds, so that thread pools spinning after the previous call (OpenBLAS,
-    OpenMP) do not steal cores from the timed one.
+    ``cap`` seconds ends the repeats, so a slow peer runs once. The cyclic
+    garbage collector is off during a call (as in ``timeit``; a full
+    collection costs ~0.1 s once torch is loaded, so none is forced either),
+    and before each call the process sleeps ``settle`` seconds so that thread
+    pools spinning after the previous call (OpenBLAS, OpenMP) do not steal
+    cores from the timed one.
     """
     times = []
     out = None
-    for _ in range(max(1, repeats)):
-        out = None
-        gc.collect()
-        if settle > 0:
-            time.sleep(settle)
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-        if times[-1] > cap:
-            break
+    enabled = gc.isenabled()
+    try:
+        for _ in range(max(1, repeats)):
+            out = None
+            if settle > 0:
+                time.sleep(settle)
+            gc.disable()
+            t0 = time.perf_counter()
+            out = fn()
+            times.append(time.perf_counter() - t0)
+            if enabled:
+                gc.enable()
+            if times[-1] > cap:
+                break
+    finally:
+        if enabled:
+            gc.enable()
     return float(np.median(times)), out, len(times)
 
 

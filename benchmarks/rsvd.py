@@ -586,6 +586,8 @@ def header(opts, argv, peak):
              f"single run above {opts.cap:g} s, sweeps stop after a setting "
              f"slower than {opts.sweep_limit:g} s.", "",
              C.md_table(["machine", ""], C.machine_info()), "",
+             "1-min load average before / after the run: %.2f / %.2f "
+             "(the run itself adds about 2)." % tuple(opts.load), "",
              "Square GEMM rate (%d³): float64 %.1f GFLOP/s, float32 %.1f GFLOP/s." % (
                  SIZES[opts.size]["peak"], peak["float64"] / 1e9, peak["float32"] / 1e9)]
     return "\n".join(lines)
@@ -595,6 +597,10 @@ def main(argv=None, ours=None):
     """Run the benchmark; ``ours`` overrides ``linalg.rsvd`` (for testing)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     opts = parse(argv)
+    opts.load = [os.getloadavg()[0]]
+    if opts.load[0] > 0.5:
+        print(f"note: 1-min load average is {opts.load[0]:.2f} before the run; "
+              "other processes will slow and scatter the timings", flush=True)
     ours = load_ours(opts, ours)
     t0 = time.perf_counter()
     warm_up(ours, opts)
@@ -610,6 +616,7 @@ def main(argv=None, ours=None):
     if "P3" in opts.problems:
         run_sparse(opts, ours, out)
     total = time.perf_counter() - t0
+    opts.load.append(os.getloadavg()[0])
     print(f"\ntotal {total:.1f} s", flush=True)
     if opts.write:
         text = header(opts, argv, peak) + "\n\n" + "\n\n".join(out) + \

@@ -53,8 +53,9 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
       fallen to 1 % of the energy still missing, which puts the error within
       about 0.5 % of the optimal one on the standard problems.
 
-    Fixed accuracy (``tol=eps``, no ``rank`` or ``rank`` as a cap) grows the
-    basis in blocks of 32 until :math:`\|A - AZZ^T\|_F \le \epsilon\|A\|_F`
+    Fixed accuracy (``tol=eps``, no ``rank`` or ``rank`` as a cap; ``eps`` at
+    least :math:`\sqrt{20\,u}` for the unit roundoff u of the dtype, 1.5e-3 in
+    float32 and 6.7e-8 in float64) grows the basis in blocks of 32 until :math:`\|A - AZZ^T\|_F \le \epsilon\|A\|_F`
     (computed exactly as :math:`\|A\|_F^2 - \|AZ\|_F^2`; A is never
     modified), then returns the smallest rank whose truncation still meets it.
 
@@ -118,6 +119,13 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         tol = float(tol)
         if not 0.0 < tol < 1.0:
             raise ValueError(f"tol must be in (0, 1), got {tol}")
+    if tol is not None:
+        # ||A||^2 - ||A Z||^2 is only known to ~eps ||A||^2: tol^2 must clear it.
+        dtype = mat[1].dtype if mat[0] == "dense" else mat[1][0].dtype
+        floor = float(np.sqrt(20 * np.finfo(dtype).eps))
+        if tol < floor:
+            raise ValueError(f"tol={tol:g} is below what {np.dtype(dtype).name} can certify (tol >= {floor:.1e})"
+                             + ("; pass float64 data" if dtype == np.float32 else ""))
     k = 0 if rank is None else check_int(rank, "rank", 1, min(m, n))
     p = check_int(oversample, "oversample", 0)
     q = -1 if power_iters is None else check_int(power_iters, "power_iters", 0)

@@ -1,6 +1,9 @@
-// What every range finder here produces: an orthonormal row basis Z of the
-// (oriented, m >= n) matrix A and its image Y = A Z, so that A ~ Y Z^T;
-// plus the bookkeeping callers report.
+// What every range finder here produces, for the oriented (m >= n) A: a
+// block Y = A Z whose range is the basis (Z orthonormal, Z spanning
+// (A^T A)^q Omega or a Krylov space of it), and W = A^T Y from the same
+// fused read of A. With Q = orth(Y), Q Q^T A = Q (W R^{-1})^T where Y = Q R:
+// the Halko-Martinsson-Tropp approximation, with no further pass over A.
+// Plus the bookkeeping callers report.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -31,9 +34,10 @@ double flops_per_column(const Operator<T>& A, double nnz) {
 
 template <class T>
 struct RowBasis {
-  Matrix<T> Z;  // n x s, orthonormal columns
-  Matrix<T> Y;  // m x s, Y = A Z
+  Matrix<T> Y;  // m x s: A Z, or an orthonormal Q when y_orthonormal
+  Matrix<T> W;  // n x s: A^T Y
   index_t size = 0;
+  bool y_orthonormal = false;
 };
 
 // Optional progress callback: (step, total or 0 if unknown, message).

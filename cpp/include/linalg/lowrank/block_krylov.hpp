@@ -4,7 +4,9 @@
 // every product: the basis Z = [Q_0, ..., Q_{d-1}] of the Krylov space
 // span{Omega, (A^T A) Omega, ..., (A^T A)^{d-1} Omega} is built one block at
 // a time, and the products A Q_j computed on the way are kept, so that
-// A Z is known without a final pass. Musco & Musco 2015 show such spaces
+// A Z and A^T A Z are known without a final pass: with Y = A Z = Q R,
+// Q Q^T A = Q (A^T A Z R^{-1})^T is the Musco & Musco approximation from
+// the space A [Omega, ..., (A^T A)^{d-1} Omega] (svd_from_basis.hpp). Musco & Musco 2015 show such spaces
 // reach (1+eps) accuracy with O(log n / sqrt(eps)) blocks, against
 // O(log n / eps) power steps for subspace iteration.
 //
@@ -25,7 +27,7 @@ namespace linalg::lowrank {
 struct KrylovOptions {
   index_t rank = 0;      // k
   index_t block = 0;     // b, columns per block
-  int depth = -1;        // d blocks; -1: adaptive
+  int depth = -1;        // d blocks (polynomial degree d - 1); -1: adaptive
   index_t min_size = 0;  // adaptive mode keeps going until d b >= min_size
   int max_depth = 64;
   double energy_rtol = 0.01;
@@ -48,8 +50,8 @@ RowBasis<T> block_krylov(const Ctx& ctx, const Operator<T>& A, const sketch::Tes
   const int dmax = static_cast<int>(std::max<index_t>(1, std::min<index_t>(adaptive ? opt.max_depth : opt.depth, n / b)));
 
   const index_t cap_cols = dmax * b;
-  Matrix<T> Z(n, cap_cols), Y(m, cap_cols), W(n, b);
-  Matrix<T> G(cap_cols, cap_cols);  // projected Gram matrix, upper part
+  Matrix<T> Z(n, cap_cols), Y(m, cap_cols), W(n, cap_cols);
+  Matrix<T> G(cap_cols, cap_cols);  // projected Gram matrix Z^T A^T A Z, upper part
   sketch::draw(ctx, tm, rng::kRangeSketch, 0, Z.view().col_block(0, b));
   orthonormalize(ctx, Z.view().col_block(0, b));
 
@@ -58,20 +60,14 @@ RowBasis<T> block_krylov(const Ctx& ctx, const Operator<T>& A, const sketch::Tes
   for (int j = 0; j < dmax; ++j) {
     if (progress) progress(j + 1, adaptive ? 0 : dmax, "Krylov block");
     const index_t s = (j + 1) * b;  // basis size including block j
-    DenseView<const T> Qj = Z.view().col_block(j * b, b);
-    const bool last = !adaptive && j == dmax - 1;
-    d = j + 1;
-    if (last) {  // nothing follows: A Q_j is all we need
-      A.apply(ctx, Qj, Y.view().col_block(j * b, b));
-      count.add(fpc, b);
-      break;
-    }
-    A.apply_gram(ctx, Qj, Y.view().col_block(j * b, b), W.view());
+    DenseView<T> Wj = W.view().col_block(j * b, b);
+    A.apply_gram(ctx, DenseView<const T>(Z.view()).col_block(j * b, b), Y.view().col_block(j * b, b), Wj);
     count.add(2 * fpc, b);
-    // Column block j of Z^T A^T A Z (rows 0..s-1) = Z_{0..j}^T W.
+    d = j + 1;
+    // Column block j of Z^T A^T A Z (rows 0..s-1) = Z_{0..j}^T W_j.
     DenseView<const T> Zs = DenseView<const T>(Z.view()).col_block(0, s);
     DenseView<T> Gj{G.data() + j * b * cap_cols, s, b, cap_cols, false};
-    ctx.gemm(T(1), Zs.t(), DenseView<const T>(W.view()), T(0), Gj);
+    ctx.gemm(T(1), Zs.t(), DenseView<const T>(Wj), T(0), Gj);
     if (adaptive && s >= std::max(opt.min_size, k)) {
       Matrix<T> H(s, s);
       ctx.copy(DenseView<const T>{G.data(), s, s, cap_cols, false}, H.view());
@@ -82,20 +78,20 @@ RowBasis<T> block_krylov(const Ctx& ctx, const Operator<T>& A, const sketch::Tes
     }
     if (j == dmax - 1 || s + b > n) break;
     DenseView<T> Qn = Z.view().col_block(s, b);
-    ctx.copy(DenseView<const T>(W.view()), Qn);
+    ctx.copy(DenseView<const T>(Wj), Qn);
     orthonormalize_against(ctx, Zs, Qn);
   }
   rep.depth = d;
   RowBasis<T> out;
   out.size = d * b;
   if (out.size == cap_cols) {
-    out.Z = std::move(Z);
     out.Y = std::move(Y);
+    out.W = std::move(W);
   } else {
-    out.Z = Matrix<T>(n, out.size);
     out.Y = Matrix<T>(m, out.size);
-    ctx.copy(DenseView<const T>(Z.view()).col_block(0, out.size), out.Z.view());
+    out.W = Matrix<T>(n, out.size);
     ctx.copy(DenseView<const T>(Y.view()).col_block(0, out.size), out.Y.view());
+    ctx.copy(DenseView<const T>(W.view()).col_block(0, out.size), out.W.view());
   }
   return out;
 }

@@ -35,7 +35,7 @@ RowBasis<T> fixed_accuracy_basis(const Ctx& ctx, const Operator<T>& A, const ske
   const index_t cap = std::min(opt.max_size > 0 ? opt.max_size : n, n);
   const double fpc = flops_per_column(A, nnz);
   const double target = opt.tol * opt.tol * opt.frob_sq;
-  Matrix<T> Z(n, cap), Y(m, cap), W(n, std::min(opt.block, cap)), Ytmp(m, std::min(opt.block, cap));
+  Matrix<T> Z(n, cap), Y(m, cap), W(n, cap);
   double captured = 0.0;
   index_t s = 0;
   int blk = 0;
@@ -46,16 +46,15 @@ RowBasis<T> fixed_accuracy_basis(const Ctx& ctx, const Operator<T>& A, const ske
     DenseView<T> Zb = Z.view().col_block(s, b);
     sketch::draw(ctx, tm, rng::kGrowSketch, static_cast<std::uint32_t>(blk), Zb);
     orthonormalize_against(ctx, Zs, Zb);
-    DenseView<T> Wb = W.view().col_block(0, b);
-    for (int t = 0; t < opt.power_iters; ++t) {
-      A.apply_gram(ctx, DenseView<const T>(Zb), Ytmp.view().col_block(0, b), Wb);
+    DenseView<T> Wb = W.view().col_block(s, b);
+    DenseView<T> Yb = Y.view().col_block(s, b);
+    for (int t = 0;; ++t) {  // power steps, then the block's final read
+      A.apply_gram(ctx, DenseView<const T>(Zb), Yb, Wb);
       count.add(2 * fpc, b);
+      if (t == opt.power_iters) break;
       ctx.copy(DenseView<const T>(Wb), Zb);
       orthonormalize_against(ctx, Zs, Zb);
     }
-    DenseView<T> Yb = Y.view().col_block(s, b);
-    A.apply(ctx, DenseView<const T>(Zb), Yb);
-    count.add(fpc, b);
     captured += ctx.template frobenius_sq<T>(DenseView<const T>(Yb));
     s += b;
     ++blk;
@@ -65,10 +64,10 @@ RowBasis<T> fixed_accuracy_basis(const Ctx& ctx, const Operator<T>& A, const ske
   rep.blocks = blk;
   RowBasis<T> out;
   out.size = s;
-  out.Z = Matrix<T>(n, s);
   out.Y = Matrix<T>(m, s);
-  ctx.copy(DenseView<const T>(Z.view()).col_block(0, s), out.Z.view());
+  out.W = Matrix<T>(n, s);
   ctx.copy(DenseView<const T>(Y.view()).col_block(0, s), out.Y.view());
+  ctx.copy(DenseView<const T>(W.view()).col_block(0, s), out.W.view());
   return out;
 }
 

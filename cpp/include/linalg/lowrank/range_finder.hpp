@@ -1,8 +1,12 @@
 // The range finder on its own: an orthonormal Q (m x l) with A ~ Q Q^T A,
-// from subspace iteration with q power steps (Halko, Martinsson & Tropp
-// 2011, Alg. 4.4 with re-orthonormalisation after every product).
+// by randomized subspace iteration with an orthonormalisation after every
+// product (Halko, Martinsson & Tropp 2011, Alg. 4.4):
+// Q = orth(A Omega); q times: Z = orth(A^T Q), Q = orth(A Z).
 #pragma once
-#include "linalg/lowrank/subspace_iteration.hpp"
+#include "linalg/lowrank/basis.hpp"
+#include "linalg/lowrank/orthonormalize.hpp"
+#include "linalg/rng/draws.hpp"
+#include "linalg/sketch/test_matrix.hpp"
 
 namespace linalg::lowrank {
 
@@ -12,19 +16,20 @@ Matrix<T> range_finder(const Ctx& ctx, const Operator<T>& A, index_t size, int p
   const index_t m = A.rows(), n = A.cols();
   require(size >= 1 && size <= std::min(m, n), "range_finder: size must be in [1, min(m, n)]");
   require(power_iters >= 0, "range_finder: power_iters must be >= 0");
-  SubspaceOptions so;
-  so.rank = size;
-  so.size = size;
-  so.power_iters = power_iters;
-  SubspaceReport rep;
-  if (m < n) {
-    // Row basis of A^T = column basis of A.
-    RowBasis<T> b = subspace_iteration(ctx, A.t(), tm, so, count, rep, nnz);
-    return std::move(b.Z);
+  const double fpc = flops_per_column(A, nnz);
+  Matrix<T> Omega(n, size), Q(m, size);
+  sketch::draw(ctx, tm, rng::kRangeSketch, 0, Omega.view());
+  A.apply(ctx, DenseView<const T>(Omega.view()), Q.view());
+  count.add(fpc, size);
+  orthonormalize(ctx, Q.view());
+  for (int i = 0; i < power_iters; ++i) {
+    A.apply_t(ctx, DenseView<const T>(Q.view()), Omega.view());
+    orthonormalize(ctx, Omega.view());
+    A.apply(ctx, DenseView<const T>(Omega.view()), Q.view());
+    orthonormalize(ctx, Q.view());
+    count.add(2 * fpc, size, 2);
   }
-  RowBasis<T> b = subspace_iteration(ctx, A, tm, so, count, rep, nnz);
-  orthonormalize(ctx, b.Y.view());
-  return std::move(b.Y);
+  return Q;
 }
 
 }  // namespace linalg::lowrank

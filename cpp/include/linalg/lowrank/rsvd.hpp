@@ -81,7 +81,7 @@ SvdFactors<T> rsvd_oriented(const Ctx& ctx, const Operator<T>& A, const RsvdOpti
     basis = fixed_accuracy_basis(ctx, A, o.test_matrix, fo, count, fr, nnz, progress);
     rep.method = "fixed_accuracy";
     rep.power_iters = fo.power_iters;
-    SvdFactors<T> full = svd_from_basis(ctx, basis, basis.size);
+    SvdFactors<T> full = svd_from_basis(ctx, A, basis, basis.size, count, nnz);
     // Smallest rank whose truncation still meets tol (the basis itself does,
     // unless it hit the cap).
     const double target = o.tol * o.tol * rep.frob_sq;
@@ -111,10 +111,16 @@ SvdFactors<T> rsvd_oriented(const Ctx& ctx, const Operator<T>& A, const RsvdOpti
   const index_t l = std::min(n, k + o.oversample);
   Method method = o.method;
   if (method == Method::Auto) method = (n >= 4 * (k + o.oversample)) ? Method::Krylov : Method::Subspace;
+  // A Krylov space that must fill most of R^n is no better than subspace
+  // iteration on l = min(n, k + p) columns, and could not reach k columns.
+  if (method == Method::Krylov && 2 * (k + o.oversample) > n) method = Method::Subspace;
   if (method == Method::Krylov) {
     KrylovOptions ko;
     ko.rank = k;
-    ko.block = std::min(n, o.block > 0 ? o.block : krylov_block_size(k, o.oversample));
+    index_t bs = o.block > 0 ? o.block : krylov_block_size(k, o.oversample);
+    if (!adaptive) bs = std::max(bs, (l + o.power_iters) / (o.power_iters + 1));  // d b >= k + p
+    // At least two blocks must fit in n, or the space is mostly Omega.
+    ko.block = std::max<index_t>(1, std::min(n / 2, bs));
     ko.depth = adaptive ? -1 : o.power_iters + 1;
     ko.min_size = l;
     ko.energy_rtol = o.energy_rtol;
@@ -138,9 +144,10 @@ SvdFactors<T> rsvd_oriented(const Ctx& ctx, const Operator<T>& A, const RsvdOpti
   }
   rep.basis_size = basis.size;
   rep.rank = std::min(k, basis.size);
+  SvdFactors<T> out = svd_from_basis(ctx, A, basis, rep.rank, count, nnz);
   rep.passes = count.passes;
   rep.gemm_flops = count.gemm_flops;
-  return svd_from_basis(ctx, basis, rep.rank);
+  return out;
 }
 
 // Entry point for any orientation.

@@ -1,13 +1,16 @@
-// Randomized subspace iteration on the row side (Halko, Martinsson & Tropp
-// 2011, Alg. 4.4, applied to A^T so the basis lives in the smaller
-// dimension): Z <- orth((A^T A)^q Omega), then Y = A Z.
+// Randomized subspace iteration (Halko, Martinsson & Tropp 2011, Alg. 4.4),
+// organised around fused reads of A: with Z_0 = orth(Omega) and, for
+// i = 0..q, one read of A gives Y_i = A Z_i and W_i = A^T Y_i; between
+// reads Z_{i+1} = orth(W_i). The last pair (Y_q, W_q) is the answer:
+// range(Y_q) = range(A (A^T A)^q Omega) exactly as in HMT with q power
+// steps, and W_q gives Q^T A without another pass (svd_from_basis.hpp).
+// So q power steps cost q + 1 reads of A instead of 2q + 2.
 //
-// Each power step is one fused read of A (W = A^T (A Z)), re-orthonormalised
-// every time. Forming A^T A Z squares the spread of singular values, which
-// loses directions below sqrt(eps) * sigma_1 relative size; when the sketch
-// shows target directions that small (lambda_k / lambda_1 < 10 eps of the
-// projected Gram matrix) the iteration switches to separate products with
-// an orthonormalisation between them.
+// Forming A^T (A Z) in one go squares the spread of singular values and
+// loses directions below sqrt(eps) sigma_1. When the projected Gram matrix
+// Z^T A^T A Z of the first read shows the target rank that small
+// (lambda_k < 10 eps lambda_1), the iteration switches to separate
+// products with an orthonormalisation between them, as HMT prescribe.
 #pragma once
 #include <cmath>
 #include <limits>
@@ -22,17 +25,32 @@ namespace linalg::lowrank {
 struct SubspaceOptions {
   index_t rank = 0;       // k, the rank the caller will keep
   index_t size = 0;       // l = k + oversampling
-  int power_iters = -1;   // q; -1: adaptive (see below)
+  int power_iters = -1;   // q; -1: adaptive (see rsvd.hpp)
   int max_power_iters = 12;
-  double energy_rtol = 0.01;  // adaptive stop, see rsvd.hpp
-  double frob_sq = -1.0;      // ||A||_F^2 when known (adaptive mode needs it)
+  double energy_rtol = 0.01;
+  double frob_sq = -1.0;  // ||A||_F^2, needed by the adaptive mode
 };
 
 struct SubspaceReport {
   int power_iters = 0;
   bool fused = true;
-  double captured = 0.0;  // energy of the rank-k truncation, when computed
+  double captured = 0.0;  // energy of the rank-k truncation at the last step
 };
+
+// Sum of the k largest eigenvalues of the symmetric l x l G (overwritten),
+// and the ratio lambda_k / lambda_1.
+template <class Ctx, class T>
+double top_energy_ratio(const Ctx& ctx, DenseView<T> G, index_t k, double& ratio) {
+  const index_t l = G.rows;
+  std::vector<T> w(static_cast<std::size_t>(l));
+  ctx.eigh(G, w.data());
+  double cap = 0.0;
+  const index_t kk = std::min(k, l);
+  for (index_t i = 0; i < kk; ++i) cap += std::max<double>(0.0, w[l - 1 - i]);
+  const double lam1 = std::max<double>(w[l - 1], 0.0);
+  ratio = lam1 > 0 ? std::max<double>(w[l - kk], 0.0) / lam1 : 0.0;
+  return cap;
+}
 
 template <class Ctx, class T>
 RowBasis<T> subspace_iteration(const Ctx& ctx, const Operator<T>& A, const sketch::TestMatrix& tm,
@@ -46,64 +64,45 @@ RowBasis<T> subspace_iteration(const Ctx& ctx, const Operator<T>& A, const sketc
 
   RowBasis<T> b;
   b.size = l;
-  b.Z = Matrix<T>(n, l);
   b.Y = Matrix<T>(m, l);
-  Matrix<T> W(n, l), G(l, l);
-  sketch::draw(ctx, tm, rng::kRangeSketch, 0, b.Z.view());
-  orthonormalize(ctx, b.Z.view());
+  b.W = Matrix<T>(n, l);
+  Matrix<T> Z(n, l), G(l, l);
+  sketch::draw(ctx, tm, rng::kRangeSketch, 0, Z.view());
+  orthonormalize(ctx, Z.view());
 
-  bool y_current = false;  // does Y hold A Z for the current Z?
   double prev = -1.0;
   rep.fused = true;
   int q = 0;
-  for (; q < qmax; ++q) {
-    if (progress) progress(q + 1, adaptive ? 0 : qmax, "power iteration");
+  for (;; ++q) {
+    if (progress) progress(q + 1, adaptive ? 0 : qmax + 1, "pass over A");
+    double cap = 0.0, ratio = 1.0;
     if (rep.fused) {
-      A.apply_gram(ctx, DenseView<const T>(b.Z.view()), b.Y.view(), W.view());
+      A.apply_gram(ctx, DenseView<const T>(Z.view()), b.Y.view(), b.W.view());
       count.add(2 * fpc, l);
       // Z^T A^T A Z: its top-k eigenvalues are the energy A Z Z^T keeps.
-      ctx.gemm(T(1), DenseView<const T>(b.Z.view()).t(), DenseView<const T>(W.view()), T(0), G.view());
-      std::vector<T> w(static_cast<std::size_t>(l));
-      ctx.eigh(G.view(), w.data());
-      double cap = 0.0;
-      for (index_t i = 0; i < std::min(k, l); ++i) cap += std::max<double>(0.0, w[l - 1 - i]);
-      const double lam1 = std::max<double>(w[l - 1], 0.0), lamk = std::max<double>(w[l - std::min(k, l)], 0.0);
-      if (q == 0 && lamk < 10.0 * eps * lam1) rep.fused = false;
-      rep.captured = cap;
-      if (adaptive && prev >= 0.0 && opt.frob_sq > 0.0 &&
-          cap - prev <= opt.energy_rtol * std::max(0.0, opt.frob_sq - cap)) {
-        y_current = true;  // Y = A Z for this Z: stop without another pass
-        break;
-      }
-      prev = cap;
-      ctx.copy(DenseView<const T>(W.view()), b.Z.view());
-      orthonormalize(ctx, b.Z.view());
-    } else {
-      A.apply(ctx, DenseView<const T>(b.Z.view()), b.Y.view());
-      orthonormalize(ctx, b.Y.view());
-      A.apply_t(ctx, DenseView<const T>(b.Y.view()), W.view());
-      count.add(2 * fpc, l, 2);
-      // W = A^T Q with Q orthonormal: ||W||^2 spectrum is what Q Q^T A keeps.
-      ctx.gram(DenseView<const T>(W.view()), G.view());
-      for (index_t j = 0; j < l; ++j)
-        for (index_t i = j + 1; i < l; ++i) G.data()[i + j * l] = G.data()[j + i * l];
-      const double cap = top_energy(ctx, G.view(), k);
-      rep.captured = cap;
-      ctx.copy(DenseView<const T>(W.view()), b.Z.view());
-      orthonormalize(ctx, b.Z.view());
-      if (adaptive && prev >= 0.0 && opt.frob_sq > 0.0 &&
-          cap - prev <= opt.energy_rtol * std::max(0.0, opt.frob_sq - cap)) {
-        ++q;
-        break;
-      }
-      prev = cap;
+      ctx.gemm(T(1), DenseView<const T>(Z.view()).t(), DenseView<const T>(b.W.view()), T(0), G.view());
+      cap = top_energy_ratio(ctx, G.view(), k, ratio);
+      if (q == 0 && ratio < 10.0 * eps) rep.fused = false;
     }
+    if (!rep.fused) {  // separate products, orthonormalised in between
+      A.apply(ctx, DenseView<const T>(Z.view()), b.Y.view());
+      orthonormalize(ctx, b.Y.view());
+      A.apply_t(ctx, DenseView<const T>(b.Y.view()), b.W.view());
+      count.add(2 * fpc, l, 2);
+      ctx.gram(DenseView<const T>(b.W.view()), G.view());  // W^T W = Q^T A A^T Q
+      cap = top_energy_ratio(ctx, G.view(), k, ratio);
+    }
+    rep.captured = cap;
+    const bool done = adaptive ? (q >= qmax || (prev >= 0.0 && opt.frob_sq > 0.0 &&
+                                                cap - prev <= opt.energy_rtol * std::max(0.0, opt.frob_sq - cap)))
+                               : q >= qmax;
+    if (done) break;
+    prev = cap;
+    ctx.copy(DenseView<const T>(b.W.view()), Z.view());
+    orthonormalize(ctx, Z.view());
   }
   rep.power_iters = q;
-  if (!y_current) {
-    A.apply(ctx, DenseView<const T>(b.Z.view()), b.Y.view());
-    count.add(fpc, l);
-  }
+  b.y_orthonormal = !rep.fused;
   return b;
 }
 

@@ -1,7 +1,15 @@
-// The truncated SVD of A ~ Y Z^T given a row basis Z (orthonormal) and
-// Y = A Z: Y = Q R (orthonormalise), R = U_r S W^T (small SVD), then
-// U = Q U_r, V = Z W. Cost O(m s^2 + n s k) for a basis of size s.
+// The truncated SVD of Q Q^T A, Q = orth(Y), given Y and W = A^T Y.
+//
+// Y = Qy U_r diag(s_r) V_r^T (orthonormalise, small SVD). Directions with
+// s_r below sqrt(eps) s_r[0] would divide rounding errors of W by a tiny
+// number, so their columns of C = A^T Q are computed directly (one extra
+// product with only those columns; none on well-conditioned problems, and
+// exact-rank inputs stay exact). Elsewhere Q = Qy U_r and
+// C = A^T Q = W V_r diag(1/s_r); then C = Q2 R2, R2 = U2 S V2^T gives
+// Q Q^T A = (Q V2) S (Q2 U2)^T. Cost O(m s^2 + n s^2) for s columns.
 #pragma once
+#include <cmath>
+#include <limits>
 #include <vector>
 
 #include "linalg/lowrank/basis.hpp"
@@ -16,25 +24,71 @@ struct SvdFactors {
   Matrix<T> Vt;       // k x n
 };
 
-// Truncates to `k` columns (k <= basis size). Y is consumed.
+// Thin SVD of the tall X (rows x s) as X = Qx Ux diag(sv) Vxt: Qx
+// overwrites a copy, Ux and Vxt are s x s.
 template <class Ctx, class T>
-SvdFactors<T> svd_from_basis(const Ctx& ctx, RowBasis<T>& b, index_t k) {
-  const index_t m = b.Y.rows(), n = b.Z.rows(), s = b.size;
-  Matrix<T> Q(m, s), R(s, s);
-  ctx.copy(DenseView<const T>(b.Y.view()), Q.view());
-  orthonormalize(ctx, Q.view());
-  ctx.gemm(T(1), DenseView<const T>(Q.view()).t(), DenseView<const T>(b.Y.view()), T(0), R.view());
-  b.Y = Matrix<T>();  // release m x s before allocating U
-  Matrix<T> Ur(s, s), Wt(s, s);
-  std::vector<T> sv(static_cast<std::size_t>(s));
-  ctx.svd(R.view(), sv.data(), Ur.view(), Wt.view());
+void tall_svd(const Ctx& ctx, DenseView<const T> X, Matrix<T>& Qx, Matrix<T>& Ux, std::vector<T>& sv,
+              Matrix<T>& Vxt) {
+  const index_t s = X.cols;
+  Qx = Matrix<T>(X.rows, s);
+  ctx.copy(X, Qx.view());
+  orthonormalize(ctx, Qx.view());
+  Matrix<T> R(s, s);
+  ctx.gemm(T(1), DenseView<const T>(Qx.view()).t(), X, T(0), R.view());
+  Ux = Matrix<T>(s, s);
+  Vxt = Matrix<T>(s, s);
+  sv.assign(static_cast<std::size_t>(s), T(0));
+  ctx.svd(R.view(), sv.data(), Ux.view(), Vxt.view());
+}
+
+// Truncates to k columns (k <= basis size); consumes b.
+template <class Ctx, class T>
+SvdFactors<T> svd_from_basis(const Ctx& ctx, const Operator<T>& A, RowBasis<T>& b, index_t k, PassCount& count,
+                             double nnz) {
+  const index_t m = b.Y.rows(), n = b.W.rows();
+  Matrix<T> Q, C;
+  index_t r = b.size;
+  if (b.y_orthonormal) {
+    Q = std::move(b.Y);
+    C = std::move(b.W);
+  } else {
+    Matrix<T> Qy, Ur, Vrt;
+    std::vector<T> sr;
+    tall_svd(ctx, DenseView<const T>(b.Y.view()), Qy, Ur, sr, Vrt);
+    b.Y = Matrix<T>();
+    const double cut = std::sqrt(static_cast<double>(std::numeric_limits<T>::epsilon())) * sr[0];
+    Q = Matrix<T>(m, r);
+    ctx.gemm(T(1), DenseView<const T>(Qy.view()), DenseView<const T>(Ur.view()).col_block(0, r), T(0), Q.view());
+    // C = W V_r diag(1/s_r), V_r = (first r rows of Vrt)^T.
+    Matrix<T> V(b.size, r);
+    ctx.copy(DenseView<const T>(Vrt.view()).row_block(0, r).t(), V.view());
+    std::vector<T> inv(static_cast<std::size_t>(r));
+    for (index_t j = 0; j < r; ++j) inv[j] = sr[j] > cut ? T(1) / sr[j] : T(0);  // small ones: see below
+    ctx.scale_columns(V.view(), inv.data());
+    C = Matrix<T>(n, r);
+    ctx.gemm(T(1), DenseView<const T>(b.W.view()), DenseView<const T>(V.view()), T(0), C.view());
+    index_t first_small = 0;  // s_r is descending
+    while (first_small < r && sr[first_small] > cut) ++first_small;
+    if (first_small < r) {
+      const index_t nd = r - first_small;
+      A.apply_t(ctx, DenseView<const T>(Q.view()).col_block(first_small, nd), C.view().col_block(first_small, nd));
+      count.add(flops_per_column(A, nnz), nd);
+    }
+  }
+  b.W = Matrix<T>();
+  // Q Q^T A = Q C^T, C = Q2 U2 diag(S) V2t  =>  U = Q V2, V = Q2 U2.
+  Matrix<T> Q2, U2, V2t;
+  std::vector<T> S;
+  tall_svd(ctx, DenseView<const T>(C.view()), Q2, U2, S, V2t);
+  k = std::min(k, r);
   SvdFactors<T> out;
-  out.S.assign(sv.begin(), sv.begin() + k);
+  out.S.assign(S.begin(), S.begin() + k);
   out.U = Matrix<T>(m, k);
-  ctx.gemm(T(1), DenseView<const T>(Q.view()), DenseView<const T>(Ur.view()).col_block(0, k), T(0), out.U.view());
-  // V^T = W^T Z^T, so Vt = (first k rows of Wt) Z^T.
+  ctx.gemm(T(1), DenseView<const T>(Q.view()), DenseView<const T>(V2t.view()).row_block(0, k).t(), T(0), out.U.view());
+  // V^T = (Q2 U2)^T restricted to k: Vt = U2[:, :k]^T Q2^T.
   out.Vt = Matrix<T>(k, n);
-  ctx.gemm(T(1), DenseView<const T>(Wt.view()).row_block(0, k), DenseView<const T>(b.Z.view()).t(), T(0), out.Vt.view());
+  ctx.gemm(T(1), DenseView<const T>(U2.view()).col_block(0, k).t(), DenseView<const T>(Q2.view()).t(), T(0),
+           out.Vt.view());
   return out;
 }
 
