@@ -31,9 +31,15 @@ def as_matrix(A, name: str = "A", check_finite: bool = True):
     A = _float_dtype(A)
     if not (A.flags.f_contiguous or A.flags.c_contiguous or A.strides[0] == A.itemsize or A.strides[1] == A.itemsize):
         A = np.asfortranarray(A)  # neither axis has a unit stride: one copy
-    if check_finite and not np.isfinite(A).all():
+    if check_finite and not _all_finite(A):
         raise ValueError(f"{name} contains NaN or Inf (pass check_finite=False to skip this check)")
     return ("dense", A)
+
+
+def _all_finite(A):
+    from . import _core  # one threaded pass, no temporary of A's size
+
+    return _core.all_finite(A)
 
 
 def _check_dtype(dtype, name):

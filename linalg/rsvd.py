@@ -10,6 +10,14 @@ from ._results import ErrorEstimate, SVDResult
 from ._validate import as_matrix, as_seed, check_choice, check_int, shape_of
 
 METHODS = ("auto", "subspace", "krylov")
+PRECISIONS = ("auto", "full")
+# Mixed precision pays off once A is large; below this the float32 copy and
+# the extra float64 pass cost more than they save.
+_MIXED_MIN_ENTRIES = 4_000_000
+_MIXED_MIN_SIDE = 500
+# The float32 basis is used only when the rank-k answer's relative error is
+# at least this (float32 rounding is then > 1e4 times smaller).
+_MIXED_MIN_REL_ERROR = 1e-3
 SKETCHES = ("gaussian", "sparse_sign")
 
 
@@ -27,7 +35,7 @@ def _progress_printer(enabled):
 
 
 def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="auto", sketch="gaussian",
-         seed=None, check_finite=True, progress=False) -> SVDResult:
+         seed=None, check_finite=True, progress=False, precision="auto") -> SVDResult:
     r"""Randomized truncated SVD: ``A ~ U @ diag(S) @ Vh``.
 
     Fixed rank (``rank=k``) returns the rank-k approximation
@@ -85,6 +93,16 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         Reject NaN/Inf before any work.
     progress : bool or callable, default False
         Print a line per pass to stderr, or call ``progress(step, total, what)``.
+    precision : {"auto", "full"}, default "auto"
+        For a large dense float64 A (at least 4e6 entries, both sides >= 500)
+        and fixed rank, "auto" finds the basis in float32 on a float32 copy
+        of A (half of A's memory, released before returning), then makes one
+        float64 pass: the result is the exact float64 SVD of
+        :math:`AVV^T` for the float32-found orthonormal V (n x k). It does so
+        only when the float32 run reports a relative error of at least 1e-3,
+        where float32 rounding is 1e4 times smaller than the error itself;
+        otherwise it reruns in float64. ``info["mixed_precision"]`` says which
+        happened. "full" always works in A's precision.
 
     Returns
     -------
@@ -131,9 +149,16 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
     q = -1 if power_iters is None else check_int(power_iters, "power_iters", 0)
     check_choice(method, "method", METHODS)
     check_choice(sketch, "sketch", SKETCHES)
+    check_choice(precision, "precision", PRECISIONS)
     opts = dict(rank=k, tol=0.0 if tol is None else tol, oversample=p, power_iters=q, method=method,
                 sketch=sketch, zeta=8, seed=as_seed(seed), block=0, progress=_progress_printer(progress))
-    if mat[0] == "dense":
+    out = None
+    if (mat[0] == "dense" and precision == "auto" and tol is None and mat[1].dtype == np.float64
+            and m * n >= _MIXED_MIN_ENTRIES and min(m, n) >= _MIXED_MIN_SIDE):
+        out = _core.rsvd_dense_mixed(mat[1], **opts, min_rel_error=_MIXED_MIN_REL_ERROR)
+    if out is not None:
+        U, S, Vh, info = out
+    elif mat[0] == "dense":
         U, S, Vh, info = _core.rsvd_dense(mat[1], **opts)
     else:
         data, indices, indptr, stored = mat[1]

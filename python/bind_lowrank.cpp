@@ -54,6 +54,7 @@ nb::dict report(const lowrank::RsvdReport& r) {
   d["passes"] = r.passes;
   d["gemm_flops"] = r.gemm_flops;
   d["fused"] = r.fused;
+  d["mixed_precision"] = r.mixed;
   if (r.frob_sq >= 0) d["frob_sq"] = r.frob_sq;
   if (r.residual_sq >= 0) d["residual_sq"] = r.residual_sq;
   return d;
@@ -99,6 +100,11 @@ lowrank::Operator<T> csr_operator(const py::In1<T>& values, const py::In1<I>& in
 
 template <class T>
 void bind_dtype(nb::module_& m) {
+  m.def("all_finite", [](const py::In2<T>& a) {
+    DenseView<const T> v = py::dense_view<T>(a, "A");
+    nb::gil_scoped_release release;
+    return all_finite<T>(v);
+  }, nb::arg("a"), "True when no entry of the 2-D array is NaN or Inf.");
   m.def("rsvd_dense",
         [](const py::In2<T>& a, index_t rank, double tol, index_t oversample, int power_iters, const std::string& method,
            const std::string& sketch, int zeta, std::uint64_t seed, index_t block, nb::object progress) {
@@ -165,6 +171,26 @@ void bind_dtype(nb::module_& m) {
 }  // namespace
 
 void bind_lowrank(nb::module_& m) {
+  m.def("rsvd_dense_mixed",
+        [](const py::In2<double>& a, index_t rank, double tol, index_t oversample, int power_iters,
+           const std::string& method, const std::string& sketch, int zeta, std::uint64_t seed, index_t block,
+           nb::object progress, double min_rel_error) -> nb::object {
+          Options o{rank, tol, oversample, power_iters, method, sketch, zeta, seed, block};
+          lowrank::RsvdOptions c = to_core(o);
+          lowrank::RsvdReport rep;
+          lowrank::Progress cb = wrap_progress(progress);
+          DenseView<const double> A = py::dense_view<double>(a, "A");
+          bool used = false;
+          lowrank::SvdFactors<double> f;
+          {
+            nb::gil_scoped_release release;
+            f = rsvd_mixed(A, c, rep, min_rel_error, used, cb);
+          }
+          if (!used) return nb::none();
+          return nb::make_tuple(py::to_numpy(std::move(f.U)), py::to_numpy(std::move(f.S)),
+                                py::to_numpy(std::move(f.Vt)), report(rep));
+        },
+        nb::arg("a"), LINALG_OPTION_ARGS, nb::arg("min_rel_error"));
   bind_dtype<double>(m);
   bind_dtype<float>(m);
 }

@@ -417,3 +417,35 @@ def test_estimate_error_bad_input():
         linalg.estimate_error(A_OK, 5)
     with pytest.raises(ValueError, match=r"probes must be in >= 1"):
         linalg.estimate_error(A_OK, res, probes=0)
+
+
+# --- mixed precision (precision="auto" on large float64 input) ----------------
+
+@pytest.fixture(scope="module")
+def large_slow_decay():
+    return matrix_from_spectrum(polynomial_spectrum(1000, 1.0), 4000, 1000, rng=11)
+
+
+def test_mixed_precision_keeps_accuracy(large_slow_decay):
+    sm, k = large_slow_decay, 20
+    mixed = linalg.rsvd(sm.A, k, seed=3, method="subspace", power_iters=2)
+    full = linalg.rsvd(sm.A, k, seed=3, method="subspace", power_iters=2, precision="full")
+    assert mixed.info["mixed_precision"] and not full.info["mixed_precision"]
+    assert mixed.U.dtype == np.float64
+    # Same subspace quality: error ratios agree to far better than the
+    # approximation error itself.
+    assert abs(error_ratio(sm, mixed, k) - error_ratio(sm, full, k)) < 1e-3
+    np.testing.assert_allclose(mixed.U.T @ mixed.U, np.eye(k), atol=1e-13)
+    np.testing.assert_allclose(mixed.Vh @ mixed.Vh.T, np.eye(k), atol=1e-13)
+
+
+def test_mixed_precision_falls_back_when_error_is_tiny():
+    sm = matrix_from_spectrum(exact_rank_spectrum(1000, 15), 4000, 1000, rng=12)
+    res = linalg.rsvd(sm.A, 15, seed=0)
+    assert not res.info["mixed_precision"]  # float32 could not certify 1e-12
+    assert rel_err(sm.A, res) < 1e-12
+
+
+def test_precision_bad_value():
+    with pytest.raises(ValueError, match=r"precision must be one of 'auto', 'full'; got 'half'"):
+        linalg.rsvd(A_OK, 2, precision="half")

@@ -3,6 +3,7 @@
 #pragma once
 #include "linalg/host/context.hpp"
 #include "linalg/lowrank/error_estimate.hpp"
+#include "linalg/lowrank/mixed_precision.hpp"
 #include "linalg/lowrank/range_finder.hpp"
 #include "linalg/lowrank/rsvd.hpp"
 
@@ -11,6 +12,15 @@ namespace linalg {
 template <class T>
 lowrank::SvdFactors<T> rsvd(const lowrank::Operator<T>& A, const lowrank::RsvdOptions& opt,
                             lowrank::RsvdReport& rep, double nnz, const lowrank::Progress& progress);
+
+// Float64 dense rsvd with the basis found in float32; `used` is false (and
+// the result empty) when the answer would be too accurate for float32.
+lowrank::SvdFactors<double> rsvd_mixed(DenseView<const double> A, const lowrank::RsvdOptions& opt,
+                                       lowrank::RsvdReport& rep, double min_rel_error, bool& used,
+                                       const lowrank::Progress& progress);
+
+template <class T>
+bool all_finite(DenseView<const T> A);
 
 template <class T>
 Matrix<T> range_finder(const lowrank::Operator<T>& A, index_t size, int power_iters,

@@ -255,6 +255,41 @@ void Host::column_norms_sq(DenseView<const T> X, double* out) const {
   }
 }
 
+template <class S, class D>
+double Host::convert(DenseView<const S> src, DenseView<D> dst) const {
+  require(src.rows == dst.rows && src.cols == dst.cols && src.trans == dst.trans, "convert: layouts differ");
+  const index_t m = src.stored_rows(), n = src.stored_cols();
+  double total = 0.0;
+#pragma omp parallel for schedule(static) reduction(+ : total)
+  for (index_t j = 0; j < n; ++j) {
+    const S* a = src.data + j * src.ld;
+    D* b = dst.data + j * dst.ld;
+    double acc = 0.0;
+    for (index_t i = 0; i < m; ++i) {
+      acc += static_cast<double>(a[i]) * a[i];
+      b[i] = static_cast<D>(a[i]);
+    }
+    total += acc;
+  }
+  return total;
+}
+template double Host::convert<double, float>(DenseView<const double>, DenseView<float>) const;
+template double Host::convert<float, double>(DenseView<const float>, DenseView<double>) const;
+
+template <class T>
+bool Host::all_finite(DenseView<const T> X) const {
+  const index_t m = X.stored_rows(), n = X.stored_cols();
+  int bad = 0;
+#pragma omp parallel for schedule(static) reduction(| : bad)
+  for (index_t j = 0; j < n; ++j) {
+    const T* a = X.data + j * X.ld;
+    T acc = T(0);
+    for (index_t i = 0; i < m; ++i) acc += a[i] * T(0);  // NaN*0 and Inf*0 are NaN
+    bad |= (acc != acc) ? 1 : 0;
+  }
+  return bad == 0;
+}
+
 #define LINALG_INSTANTIATE(T)                                                                      \
   template void Host::gemm<T>(T, DenseView<const T>, DenseView<const T>, T, DenseView<T>) const;   \
   template void Host::gram<T>(DenseView<const T>, DenseView<T>) const;                             \
@@ -266,6 +301,7 @@ void Host::column_norms_sq(DenseView<const T> X, double* out) const {
   template void Host::eigh<T>(DenseView<T>, T*) const;                                             \
   template void Host::fill_gaussian<T>(DenseView<T>, std::uint64_t, std::uint32_t, index_t, index_t) const; \
   template void Host::fill_sparse_sign<T>(DenseView<T>, int, std::uint64_t, std::uint32_t, std::uint32_t) const; \
+  template bool Host::all_finite<T>(DenseView<const T>) const;                                     \
   template void Host::copy<T>(DenseView<const T>, DenseView<T>) const;                             \
   template void Host::scale_columns<T>(DenseView<T>, const T*) const;                              \
   template double Host::frobenius_sq<T>(DenseView<const T>) const;                                 \

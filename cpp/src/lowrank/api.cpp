@@ -8,6 +8,17 @@ lowrank::SvdFactors<T> rsvd(const lowrank::Operator<T>& A, const lowrank::RsvdOp
   return lowrank::rsvd(host::Host{}, A, opt, rep, nnz, progress);
 }
 
+lowrank::SvdFactors<double> rsvd_mixed(DenseView<const double> A, const lowrank::RsvdOptions& opt,
+                                       lowrank::RsvdReport& rep, double min_rel_error, bool& used,
+                                       const lowrank::Progress& progress) {
+  return lowrank::rsvd_mixed(host::Host{}, A, opt, rep, min_rel_error, used, progress);
+}
+
+template <class T>
+bool all_finite(DenseView<const T> A) {
+  return host::Host{}.all_finite(A);
+}
+
 template <class T>
 Matrix<T> range_finder(const lowrank::Operator<T>& A, index_t size, int power_iters,
                        const sketch::TestMatrix& tm, double nnz, lowrank::PassCount& count) {
@@ -25,6 +36,7 @@ lowrank::ErrorEstimate estimate_error(const lowrank::Operator<T>& A, DenseView<c
                                           lowrank::RsvdReport&, double, const lowrank::Progress&);       \
   template Matrix<T> range_finder<T>(const lowrank::Operator<T>&, index_t, int, const sketch::TestMatrix&, \
                                      double, lowrank::PassCount&);                                       \
+  template bool all_finite<T>(DenseView<const T>);                                                      \
   template lowrank::ErrorEstimate estimate_error<T>(const lowrank::Operator<T>&, DenseView<const T>,     \
                                                     const T*, DenseView<const T>, int, std::uint64_t);
 LINALG_INSTANTIATE(float)

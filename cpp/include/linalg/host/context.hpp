@@ -72,6 +72,16 @@ struct Host {
   void fill_sparse_sign(DenseView<T> X, int zeta, std::uint64_t seed, std::uint32_t stream,
                         std::uint32_t block = 0) const;
 
+  // dst = src entry by entry, converting the scalar type; both views must
+  // have the same shape and transpose flag. Returns the sum of squares of
+  // src (in double), which callers would otherwise need another pass for.
+  template <class S, class D>
+  double convert(DenseView<const S> src, DenseView<D> dst) const;
+
+  // True when no entry is NaN or +-Inf (one threaded pass).
+  template <class T>
+  bool all_finite(DenseView<const T> X) const;
+
   // Elementwise helpers.
   template <class T>
   void copy(DenseView<const T> src, DenseView<T> dst) const;

@@ -40,6 +40,33 @@ struct RowBasis {
   bool y_orthonormal = false;
 };
 
+// The adaptive stopping rule shared by the range finders. E_j, the energy
+// the rank-k answer keeps after read j, grows towards its limit about
+// geometrically; with rho = (E_j - E_{j-1}) / (E_{j-1} - E_{j-2}) the gain
+// still to come is ~ (E_j - E_{j-1}) rho / (1 - rho) (Aitken's estimate).
+// Stop once that is at most rtol of the energy still missing, F - E_j:
+// the error is then within ~rtol/2 of the best the basis size allows.
+class EnergyStop {
+ public:
+  EnergyStop(double frob_sq, double rtol) : f_(frob_sq), rtol_(rtol) {}
+  bool converged(double e) {
+    const double g = e - last_;
+    bool stop = false;
+    if (n_ >= 2 && f_ > 0.0) {
+      const double rho = gain_ > 0.0 ? std::min(0.9, std::max(0.0, g / gain_)) : 0.0;
+      stop = std::max(0.0, g) * rho / (1.0 - rho) <= rtol_ * std::max(0.0, f_ - e) || g <= 0.0;
+    }
+    if (n_ >= 1) gain_ = g;
+    last_ = e;
+    ++n_;
+    return stop;
+  }
+
+ private:
+  double f_, rtol_, last_ = 0.0, gain_ = 0.0;
+  int n_ = 0;
+};
+
 // Optional progress callback: (step, total or 0 if unknown, message).
 using Progress = std::function<void(int, int, const char*)>;
 

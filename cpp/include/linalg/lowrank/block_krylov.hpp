@@ -55,7 +55,7 @@ RowBasis<T> block_krylov(const Ctx& ctx, const Operator<T>& A, const sketch::Tes
   sketch::draw(ctx, tm, rng::kRangeSketch, 0, Z.view().col_block(0, b));
   orthonormalize(ctx, Z.view().col_block(0, b));
 
-  double prev = -1.0;
+  EnergyStop stop(opt.frob_sq, opt.energy_rtol);
   int d = 0;
   for (int j = 0; j < dmax; ++j) {
     if (progress) progress(j + 1, adaptive ? 0 : dmax, "Krylov block");
@@ -73,8 +73,7 @@ RowBasis<T> block_krylov(const Ctx& ctx, const Operator<T>& A, const sketch::Tes
       ctx.copy(DenseView<const T>{G.data(), s, s, cap_cols, false}, H.view());
       const double cap = top_energy(ctx, H.view(), k);
       rep.captured = cap;
-      if (prev >= 0.0 && opt.frob_sq > 0.0 && cap - prev <= opt.energy_rtol * std::max(0.0, opt.frob_sq - cap)) break;
-      prev = cap;
+      if (stop.converged(cap)) break;
     }
     if (j == dmax - 1 || s + b > n) break;
     DenseView<T> Qn = Z.view().col_block(s, b);

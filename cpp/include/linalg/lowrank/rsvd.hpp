@@ -52,6 +52,7 @@ struct RsvdReport {
   bool fused = true;
   double frob_sq = -1.0;      // ||A||_F^2 when it was computed
   double residual_sq = -1.0;  // fixed-accuracy: ||A - U S V^T||_F^2
+  bool mixed = false;         // basis found in float32 (mixed_precision.hpp)
 };
 
 inline index_t krylov_block_size(index_t k, index_t p) {

@@ -70,7 +70,7 @@ RowBasis<T> subspace_iteration(const Ctx& ctx, const Operator<T>& A, const sketc
   sketch::draw(ctx, tm, rng::kRangeSketch, 0, Z.view());
   orthonormalize(ctx, Z.view());
 
-  double prev = -1.0;
+  EnergyStop stop(opt.frob_sq, opt.energy_rtol);
   rep.fused = true;
   int q = 0;
   for (;; ++q) {
@@ -93,11 +93,8 @@ RowBasis<T> subspace_iteration(const Ctx& ctx, const Operator<T>& A, const sketc
       cap = top_energy_ratio(ctx, G.view(), k, ratio);
     }
     rep.captured = cap;
-    const bool done = adaptive ? (q >= qmax || (prev >= 0.0 && opt.frob_sq > 0.0 &&
-                                                cap - prev <= opt.energy_rtol * std::max(0.0, opt.frob_sq - cap)))
-                               : q >= qmax;
+    const bool done = adaptive ? (stop.converged(cap) || q >= qmax) : q >= qmax;
     if (done) break;
-    prev = cap;
     ctx.copy(DenseView<const T>(b.W.view()), Z.view());
     orthonormalize(ctx, Z.view());
   }
