@@ -23,6 +23,7 @@ struct Options {
   int zeta;
   std::uint64_t seed;
   index_t block;
+  double energy_rtol = 0.1;
 };
 
 lowrank::RsvdOptions to_core(const Options& o) {
@@ -42,6 +43,8 @@ lowrank::RsvdOptions to_core(const Options& o) {
   c.test_matrix.zeta = o.zeta;
   c.test_matrix.seed = o.seed;
   c.block = o.block;
+  require(o.energy_rtol > 0 && o.energy_rtol < 1, "energy_rtol must be in (0, 1)");
+  c.energy_rtol = o.energy_rtol;
   return c;
 }
 
@@ -107,11 +110,12 @@ void bind_dtype(nb::module_& m) {
   }, nb::arg("a"), "True when no entry of the 2-D array is NaN or Inf.");
   m.def("rsvd_dense",
         [](const py::In2<T>& a, index_t rank, double tol, index_t oversample, int power_iters, const std::string& method,
-           const std::string& sketch, int zeta, std::uint64_t seed, index_t block, nb::object progress) {
-          Options o{rank, tol, oversample, power_iters, method, sketch, zeta, seed, block};
+           const std::string& sketch, int zeta, std::uint64_t seed, index_t block, nb::object progress,
+           double energy_rtol) {
+          Options o{rank, tol, oversample, power_iters, method, sketch, zeta, seed, block, energy_rtol};
           return run_rsvd<T>(lowrank::Operator<T>(py::dense_view<T>(a, "A")), o, 0.0, progress);
         },
-        nb::arg("a"), LINALG_OPTION_ARGS);
+        nb::arg("a"), LINALG_OPTION_ARGS, nb::arg("energy_rtol") = 0.1);
   auto sparse = [](const py::In1<T>& values, const auto& indices, const auto& indptr, index_t rows, index_t cols,
                    bool trans, index_t rank, double tol, index_t oversample, int power_iters,
                    const std::string& method, const std::string& sketch, int zeta, std::uint64_t seed, index_t block,

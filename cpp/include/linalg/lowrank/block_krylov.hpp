@@ -30,7 +30,7 @@ struct KrylovOptions {
   int depth = -1;        // d blocks (polynomial degree d - 1); -1: adaptive
   index_t min_size = 0;  // adaptive mode keeps going until d b >= min_size
   int max_depth = 64;
-  double energy_rtol = 0.01;
+  double energy_rtol = 0.1;
   double frob_sq = -1.0;
 };
 

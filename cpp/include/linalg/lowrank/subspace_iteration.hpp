@@ -27,7 +27,7 @@ struct SubspaceOptions {
   index_t size = 0;       // l = k + oversampling
   int power_iters = -1;   // q; -1: adaptive (see rsvd.hpp)
   int max_power_iters = 12;
-  double energy_rtol = 0.01;
+  double energy_rtol = 0.1;
   double frob_sq = -1.0;  // ||A||_F^2, needed by the adaptive mode
 };
 
