@@ -11,29 +11,51 @@ namespace linalg::lowrank {
 // Replaces the m x k block X (m >= k) by an orthonormal basis of its range.
 //
 // CholeskyQR2 (Fukaya, Nakatsukasa, Yanagisawa & Yamamoto 2014): two rounds
-// of G = X^T X, G = R^T R, X = X R^{-1}. It runs on GEMM-speed BLAS-3 and is
-// as accurate as Householder QR while kappa(X) < eps^{-1/2}; we estimate
-// kappa from R's diagonal and fall back to Householder QR (geqrf/orgqr)
-// beyond that, or when the Cholesky factorisation fails.
+// of G = X^T X, G = R^T R, X = X R^{-1}, all BLAS-3. It is as accurate as
+// Householder QR while kappa(X) < eps^{-1/2} (estimated from R's diagonal).
+// Beyond that a first round with the shift s = 11 (m k + k (k+1)) u ||X||^2
+// (shifted CholeskyQR3, Fukaya, Nakatsukasa, Yanagisawa & Yamamoto 2020)
+// brings kappa down to ~u^{-1/2} for the two rounds that follow. Only an
+// all-zero block (nothing to orthonormalise) goes to Householder QR.
 template <class Ctx, class T>
 void orthonormalize(const Ctx& ctx, DenseView<T> X) {
-  const index_t k = X.cols;
+  const index_t m = X.rows, k = X.cols;
   if (k == 0) return;
   Matrix<T> G(k, k);
-  const double limit = 0.05 / std::sqrt(static_cast<double>(std::numeric_limits<T>::epsilon()));
-  for (int round = 0; round < 2; ++round) {
-    ctx.gram(DenseView<const T>(X), G.view());
-    bool ok = ctx.cholesky_upper(G.view()) == 0;
-    if (ok) {
-      double dmax = 0.0, dmin = std::numeric_limits<double>::infinity();
-      for (index_t j = 0; j < k; ++j) {  // G is a small host matrix
-        double d = std::fabs(static_cast<double>(G.data()[j + j * k]));
-        dmax = std::max(dmax, d);
-        dmin = std::min(dmin, d);
-      }
-      ok = dmin > 0.0 && dmax / dmin < limit;
+  const double u = static_cast<double>(std::numeric_limits<T>::epsilon()) / 2;
+  const double limit = 0.05 / std::sqrt(2 * u);
+  auto diag_ratio = [&]() {
+    double dmax = 0.0, dmin = std::numeric_limits<double>::infinity();
+    for (index_t j = 0; j < k; ++j) {  // G is a small host matrix
+      const double d = std::fabs(static_cast<double>(G.data()[j + j * k]));
+      dmax = std::max(dmax, d);
+      dmin = std::min(dmin, d);
     }
-    if (!ok) {
+    return dmin > 0.0 ? dmax / dmin : std::numeric_limits<double>::infinity();
+  };
+  for (int round = 0; round < 3; ++round) {
+    ctx.gram(DenseView<const T>(X), G.view());
+    if (round == 0) {
+      // Decide on the shift from an unshifted attempt's conditioning.
+      Matrix<T> H(k, k);
+      ctx.copy(DenseView<const T>(G.view()), H.view());
+      const bool ok = ctx.cholesky_upper(G.view()) == 0 && diag_ratio() < limit;
+      if (ok) {
+        ctx.solve_upper_right(DenseView<const T>(G.view()), X);
+        round = 1;  // plain CholeskyQR2: one more round
+        continue;
+      }
+      double trace = 0.0;
+      for (index_t j = 0; j < k; ++j) trace += static_cast<double>(H.data()[j + j * k]);
+      if (!(trace > 0.0) || !std::isfinite(trace)) {
+        ctx.qr_thin(X);
+        return;
+      }
+      const double shift = 11.0 * (static_cast<double>(m) * k + static_cast<double>(k) * (k + 1)) * u * trace;
+      for (index_t j = 0; j < k; ++j) H.data()[j + j * k] += static_cast<T>(shift);
+      ctx.copy(DenseView<const T>(H.view()), G.view());
+    }
+    if (ctx.cholesky_upper(G.view()) != 0) {
       ctx.qr_thin(X);
       return;
     }
