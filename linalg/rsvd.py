@@ -184,6 +184,8 @@ def range_finder(A, size, *, power_iters=2, sketch="gaussian", seed=None, check_
     ``size = k + p`` Gaussian columns, :math:`E\|A - QQ^TA\|_F^2 \le (1 +
     k/(p-1))\sum_{j>k}\sigma_j^2` (their Thm 10.5) for ``q = 0``.
 
+    A may be dense or scipy.sparse, as for :func:`rsvd`.
+
     Cost: ``2 q + 1`` products of A with ``size`` columns.
 
     Examples
@@ -195,13 +197,17 @@ def range_finder(A, size, *, power_iters=2, sketch="gaussian", seed=None, check_
     True
     """
     mat = as_matrix(A, "A", check_finite)
-    if mat[0] != "dense":
-        raise TypeError("range_finder takes dense arrays; use rsvd for sparse input")
-    m, n = mat[1].shape
+    m, n = shape_of(mat)
     size = check_int(size, "size", 1, min(m, n))
     q = check_int(power_iters, "power_iters", 0)
     check_choice(sketch, "sketch", SKETCHES)
-    Q, _ = _core.range_finder_dense(mat[1], size, q, sketch, 8, as_seed(seed))
+    if mat[0] == "dense":
+        Q, _ = _core.range_finder_dense(mat[1], size, q, sketch, 8, as_seed(seed))
+        return Q
+    data, indices, indptr, stored = mat[1]
+    with threadpool_limits(limits=1, user_api="blas"):  # see rsvd
+        Q, _ = _core.range_finder_csr(data, indices, indptr, stored[0], stored[1], mat[2], size, q, sketch, 8,
+                                      as_seed(seed))
     return Q
 
 

@@ -156,6 +156,36 @@ void bind_dtype(nb::module_& m) {
         },
         nb::arg("a"), nb::arg("size"), nb::arg("power_iters"), nb::arg("sketch"), nb::arg("zeta"), nb::arg("seed"));
 
+  auto sparse_range = [](const py::In1<T>& v, const auto& i, const auto& p, index_t r, index_t c, bool t,
+                         index_t size, int power_iters, const std::string& sketch, int zeta, std::uint64_t seed) {
+    Options o{1, 0.0, 0, power_iters, "auto", sketch, zeta, seed, 0};
+    lowrank::RsvdOptions opt = to_core(o);
+    auto A = csr_operator(v, i, p, r, c, t);
+    lowrank::PassCount count;
+    Matrix<T> Q;
+    {
+      nb::gil_scoped_release release;
+      Q = range_finder<T>(A, size, power_iters, opt.test_matrix, static_cast<double>(v.shape(0)), count);
+    }
+    return nb::make_tuple(py::to_numpy(std::move(Q)), count.passes);
+  };
+  m.def("range_finder_csr",
+        [sparse_range](const py::In1<T>& v, const py::In1<std::int32_t>& i, const py::In1<std::int32_t>& p, index_t r,
+                       index_t c, bool t, index_t size, int q, const std::string& sk, int z, std::uint64_t s) {
+          return sparse_range(v, i, p, r, c, t, size, q, sk, z, s);
+        },
+        nb::arg("data"), nb::arg("indices"), nb::arg("indptr"), nb::arg("stored_rows"), nb::arg("stored_cols"),
+        nb::arg("transposed"), nb::arg("size"), nb::arg("power_iters"), nb::arg("sketch"), nb::arg("zeta"),
+        nb::arg("seed"));
+  m.def("range_finder_csr",
+        [sparse_range](const py::In1<T>& v, const py::In1<std::int64_t>& i, const py::In1<std::int64_t>& p, index_t r,
+                       index_t c, bool t, index_t size, int q, const std::string& sk, int z, std::uint64_t s) {
+          return sparse_range(v, i, p, r, c, t, size, q, sk, z, s);
+        },
+        nb::arg("data"), nb::arg("indices"), nb::arg("indptr"), nb::arg("stored_rows"), nb::arg("stored_cols"),
+        nb::arg("transposed"), nb::arg("size"), nb::arg("power_iters"), nb::arg("sketch"), nb::arg("zeta"),
+        nb::arg("seed"));
+
   m.def("estimate_error_dense",
         [](const py::In2<T>& a, const py::In2<T>& u, const py::In1<T>& s, const py::In2<T>& vt, int probes,
            std::uint64_t seed) {

@@ -405,8 +405,18 @@ def test_non_finite_rejected(bad):
 def test_range_finder_bad_input():
     with pytest.raises(ValueError, match=r"size must be in \[1, 10\], got 11"):
         linalg.range_finder(A_OK, 11)
-    with pytest.raises(TypeError, match="range_finder takes dense arrays"):
-        linalg.range_finder(sp.csr_matrix(A_OK), 2)
+    with pytest.raises(ValueError, match=r"power_iters must be in >= 0, got -1"):
+        linalg.range_finder(A_OK, 2, power_iters=-1)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_range_finder_sparse_matches_dense(sparse_lowrank, fmt):
+    S = sparse_lowrank.asformat(fmt)
+    Qs = linalg.range_finder(S, 12, power_iters=2, seed=3)
+    Qd = linalg.range_finder(S.toarray(), 12, power_iters=2, seed=3)
+    np.testing.assert_allclose(Qs.T @ Qs, np.eye(12), atol=1e-12)
+    # Same test matrix, same subspace (to rounding).
+    np.testing.assert_allclose(np.abs(Qs.T @ Qd), np.eye(12), atol=1e-8)
 
 
 def test_estimate_error_bad_input():
