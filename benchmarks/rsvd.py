@@ -263,7 +263,8 @@ class Runner:
         row.passes = info.get("passes", case.passes)
         if case.lib == "linalg" and info.get("method") and case.setting.startswith("auto"):
             p = info.get("power_iters")
-            row.setting = f"{case.setting} → {info['method']}" + (f" p={p}" if p is not None else "")
+            row.setting = f"{case.setting} → {info['method']}"
+            row.setting += f" p={p}" if p is not None else ""
         try:
             row.metric, note = self.evaluate(U, S, Vh)
         except Exception as e:  # wrong shapes or types in a result
