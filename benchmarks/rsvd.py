@@ -84,8 +84,8 @@ class Row:
 def ours_cases(ours, k, full_precision=False):
     """``linalg.rsvd``: auto, subspace with 1–3 and Krylov with 1–4 power iterations.
 
-    With ``full_precision`` (dense float64) also auto with ``precision="full"``
-    when ``ours`` takes that argument (its default may compute in float32).
+    With ``full_precision`` (dense float64) also auto with ``precision="mixed"``
+    (basis found in float32, one float64 pass) when ``ours`` takes that argument.
     """
     settings = [("auto", {})]
     try:
@@ -93,7 +93,7 @@ def ours_cases(ours, k, full_precision=False):
     except (TypeError, ValueError):
         takes = False
     if full_precision and takes:
-        settings.append(("auto, precision=full", {"precision": "full"}))
+        settings.append(("auto, precision=mixed", {"precision": "mixed"}))
     settings += [(f"subspace p={p}", dict(method="subspace", power_iters=p)) for p in (1, 2, 3)]
     settings += [(f"krylov p={p}", dict(method="krylov", power_iters=p)) for p in (1, 2, 3, 4)]
 

@@ -11,7 +11,7 @@ from ._results import ErrorEstimate, SVDResult
 from ._validate import as_matrix, as_seed, check_choice, check_int, shape_of
 
 METHODS = ("auto", "subspace", "krylov")
-PRECISIONS = ("auto", "full")
+PRECISIONS = ("full", "mixed")
 # Mixed precision pays off once A is large; below this the float32 copy and
 # the extra float64 pass cost more than they save.
 _MIXED_MIN_ENTRIES = 4_000_000
@@ -36,7 +36,7 @@ def _progress_printer(enabled):
 
 
 def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="auto", sketch="gaussian",
-         seed=None, check_finite=True, progress=False, precision="auto") -> SVDResult:
+         seed=None, check_finite=True, progress=False, precision="full") -> SVDResult:
     r"""Randomized truncated SVD: ``A ~ U @ diag(S) @ Vh``.
 
     Fixed rank (``rank=k``) returns the rank-k approximation
@@ -96,16 +96,19 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         Reject NaN/Inf before any work.
     progress : bool or callable, default False
         Print a line per pass to stderr, or call ``progress(step, total, what)``.
-    precision : {"auto", "full"}, default "auto"
-        For a large dense float64 A (at least 4e6 entries, both sides >= 500)
-        and fixed rank, "auto" finds the basis in float32 on a float32 copy
-        of A (half of A's memory, released before returning), then makes one
-        float64 pass: the result is the exact float64 SVD of
-        :math:`AVV^T` for the float32-found orthonormal V (n x k). It does so
-        only when the float32 run reports a relative error of at least 1e-3,
-        where float32 rounding is 1e4 times smaller than the error itself;
-        otherwise it reruns in float64. ``info["mixed_precision"]`` says which
-        happened. "full" always works in A's precision.
+    precision : {"full", "mixed"}, default "full"
+        "full" works in A's precision. "mixed" (large dense float64 A: at
+        least 4e6 entries, both sides >= 500; fixed rank) finds the basis in
+        float32 on a float32 copy of A (half of A's memory, released before
+        the float64 pass), then makes one float64 pass: the result is the
+        exact float64 SVD of :math:`AVV^T` for the float32-found orthonormal
+        V (n x k). It does so only when the float32 run reports a relative
+        error of at least 1e-3, where float32 rounding is 1e4 times smaller
+        than the error itself, and otherwise reruns in float64;
+        ``info["mixed_precision"]`` says which happened. It pays off where
+        float32 GEMMs run at twice the float64 rate; with SciPy's OpenBLAS on
+        2 cores the skinny float32 products do not, and "mixed" measured
+        slower than "full" (benchmarks/RESULTS.md, P1).
 
     Returns
     -------
@@ -156,7 +159,7 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
     opts = dict(rank=k, tol=0.0 if tol is None else tol, oversample=p, power_iters=q, method=method,
                 sketch=sketch, zeta=8, seed=as_seed(seed), block=0, progress=_progress_printer(progress))
     out = None
-    if (mat[0] == "dense" and precision == "auto" and tol is None and mat[1].dtype == np.float64
+    if (mat[0] == "dense" and precision == "mixed" and tol is None and mat[1].dtype == np.float64
             and m * n >= _MIXED_MIN_ENTRIES and min(m, n) >= _MIXED_MIN_SIDE):
         out = _core.rsvd_dense_mixed(mat[1], **opts, min_rel_error=_MIXED_MIN_REL_ERROR)
     if out is not None:

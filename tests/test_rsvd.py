@@ -429,7 +429,7 @@ def test_estimate_error_bad_input():
         linalg.estimate_error(A_OK, res, probes=0)
 
 
-# --- mixed precision (precision="auto" on large float64 input) ----------------
+# --- mixed precision (precision="mixed" on large float64 input) ---------------
 
 @pytest.fixture(scope="module")
 def large_slow_decay():
@@ -438,8 +438,8 @@ def large_slow_decay():
 
 def test_mixed_precision_keeps_accuracy(large_slow_decay):
     sm, k = large_slow_decay, 20
-    mixed = linalg.rsvd(sm.A, k, seed=3, method="subspace", power_iters=2)
-    full = linalg.rsvd(sm.A, k, seed=3, method="subspace", power_iters=2, precision="full")
+    mixed = linalg.rsvd(sm.A, k, seed=3, method="subspace", power_iters=2, precision="mixed")
+    full = linalg.rsvd(sm.A, k, seed=3, method="subspace", power_iters=2)
     assert mixed.info["mixed_precision"] and not full.info["mixed_precision"]
     assert mixed.U.dtype == np.float64
     # Same subspace quality: error ratios agree to far better than the
@@ -451,11 +451,11 @@ def test_mixed_precision_keeps_accuracy(large_slow_decay):
 
 def test_mixed_precision_falls_back_when_error_is_tiny():
     sm = matrix_from_spectrum(exact_rank_spectrum(1000, 15), 4000, 1000, rng=12)
-    res = linalg.rsvd(sm.A, 15, seed=0)
+    res = linalg.rsvd(sm.A, 15, seed=0, precision="mixed")
     assert not res.info["mixed_precision"]  # float32 could not certify 1e-12
     assert rel_err(sm.A, res) < 1e-12
 
 
 def test_precision_bad_value():
-    with pytest.raises(ValueError, match=r"precision must be one of 'auto', 'full'; got 'half'"):
+    with pytest.raises(ValueError, match=r"precision must be one of 'full', 'mixed'; got 'half'"):
         linalg.rsvd(A_OK, 2, precision="half")
