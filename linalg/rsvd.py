@@ -54,8 +54,9 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
       columns, keeping every product (Musco & Musco 2015; Tropp & Webber
       2023): fewer products than subspace iteration for slowly decaying
       spectra.
-    * ``method="auto"`` (default): Krylov when ``min(m, n) >= 4 (rank +
-      oversample)``, else subspace. With ``power_iters=None`` the depth is
+    * ``method="auto"`` (default): Krylov for float64 when ``min(m, n) >= 4
+      (rank + oversample)``, else subspace (float32 Krylov blocks are too
+      narrow for OpenBLAS's sgemm to run well: measured, benchmarks/RESULTS.md). With ``power_iters=None`` the depth is
       adaptive: after each read of A the energy :math:`E_j` the rank-k answer
       keeps is known from the projected Gram matrix; the gain still to come
       is extrapolated from the last two gains (Aitken), and iteration stops

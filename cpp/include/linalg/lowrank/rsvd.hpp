@@ -13,10 +13,10 @@
 //     once the gain still to come, extrapolated from the last two gains
 //     (EnergyStop in basis.hpp), is at most energy_rtol (10 %) of the energy
 //     still missing, ||A||_F^2 - E_j.
-//   * block Krylov is used when the basis can grow well past k+p within n
-//     (n >= 4 (k+p)) - the regime of slowly decaying spectra and large
-//     matrices where Krylov needs far fewer products; otherwise subspace
-//     iteration with l = min(k+p, n) columns.
+//   * block Krylov is used for float64 when the basis can grow well past k+p
+//     within n (n >= 4 (k+p)) - large matrices, where Krylov needs far fewer
+//     products; otherwise (and for float32, whose narrow GEMMs run far below
+//     the BLAS's rate) subspace iteration with l = min(k+p, n) columns.
 #pragma once
 #include <algorithm>
 #include <string>
@@ -110,7 +110,11 @@ SvdFactors<T> rsvd_oriented(const Ctx& ctx, const Operator<T>& A, const RsvdOpti
 
   const index_t l = std::min(n, k + o.oversample);
   Method method = o.method;
-  if (method == Method::Auto) method = (n >= 4 * (k + o.oversample)) ? Method::Krylov : Method::Subspace;
+  // Krylov's narrow blocks only pay where the BLAS runs them near full
+  // speed: measured true for dgemm, not for sgemm (OpenBLAS, P1/P2 in
+  // benchmarks/RESULTS.md: float32 Krylov at 3.5-4.7x its GEMM floor).
+  if (method == Method::Auto)
+    method = (n >= 4 * (k + o.oversample) && sizeof(T) == 8) ? Method::Krylov : Method::Subspace;
   // A Krylov space that must fill most of R^n is no better than subspace
   // iteration on l = min(n, k + p) columns, and could not reach k columns.
   if (method == Method::Krylov && 2 * (k + o.oversample) > n) method = Method::Subspace;
