@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
-#include <numeric>
 #include <string>
 #include <vector>
 
@@ -73,15 +72,21 @@ class EnergyStop {
 // Optional progress callback: (step, total or 0 if unknown, message).
 using Progress = std::function<void(int, int, const char*)>;
 
-// Sum of the k largest eigenvalues of a small symmetric matrix (the energy
-// a rank-k truncation keeps); G is overwritten.
+// Sum of the k largest eigenvalues of the small symmetric G (overwritten):
+// the energy a rank-k truncation keeps; `ratio` gets lambda_k / lambda_1.
 template <class Ctx, class T>
-double top_energy(const Ctx& ctx, DenseView<T> G, index_t k) {
-  std::vector<T> w(static_cast<std::size_t>(G.rows));
+double top_energy(const Ctx& ctx, DenseView<T> G, index_t k, double* ratio = nullptr) {
+  const index_t l = G.rows;
+  std::vector<T> w(static_cast<std::size_t>(l));
   ctx.eigh(G, w.data());
-  double e = 0.0;
-  for (index_t i = 0; i < std::min<index_t>(k, G.rows); ++i) e += std::max<double>(0.0, w[G.rows - 1 - i]);
-  return e;
+  const index_t kk = std::min(k, l);
+  double cap = 0.0;
+  for (index_t i = 0; i < kk; ++i) cap += std::max<double>(0.0, w[l - 1 - i]);
+  if (ratio) {
+    const double lam1 = std::max<double>(w[l - 1], 0.0);
+    *ratio = lam1 > 0 ? std::max<double>(w[l - kk], 0.0) / lam1 : 0.0;
+  }
+  return cap;
 }
 
 }  // namespace linalg::lowrank

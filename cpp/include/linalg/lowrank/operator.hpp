@@ -60,19 +60,16 @@ class Operator {
   template <class Ctx>
   double frobenius_sq(const Ctx& ctx) const {
     if (const auto* d = std::get_if<DenseView<const T>>(&a_)) return ctx.template frobenius_sq<T>(*d);
-    return std::visit(
-        [](const auto& a) -> double {
-          using V = std::decay_t<decltype(a)>;
-          if constexpr (std::is_same_v<V, DenseView<const T>>) {
-            return 0.0;
-          } else {
-            double s = 0.0;
-            const index_t nnz = a.nnz();
-            for (index_t p = 0; p < nnz; ++p) s += static_cast<double>(a.values[p]) * a.values[p];
-            return s;
-          }
-        },
-        a_);
+    const T* v = std::visit([](const auto& a) -> const T* {
+      if constexpr (std::is_same_v<std::decay_t<decltype(a)>, DenseView<const T>>) return nullptr;
+      else return a.values;
+    }, a_);
+    const index_t nnz = std::visit([](const auto& a) -> index_t {
+      if constexpr (std::is_same_v<std::decay_t<decltype(a)>, DenseView<const T>>) return 0;
+      else return a.nnz();
+    }, a_);
+    // The nonzeros are one contiguous vector: a 1 x nnz dense view.
+    return ctx.template frobenius_sq<T>(DenseView<const T>{v, 1, nnz, 1, false});
   }
 
  private:

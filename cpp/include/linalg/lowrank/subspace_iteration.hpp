@@ -37,21 +37,6 @@ struct SubspaceReport {
   double captured = 0.0;  // energy of the rank-k truncation at the last step
 };
 
-// Sum of the k largest eigenvalues of the symmetric l x l G (overwritten),
-// and the ratio lambda_k / lambda_1.
-template <class Ctx, class T>
-double top_energy_ratio(const Ctx& ctx, DenseView<T> G, index_t k, double& ratio) {
-  const index_t l = G.rows;
-  std::vector<T> w(static_cast<std::size_t>(l));
-  ctx.eigh(G, w.data());
-  double cap = 0.0;
-  const index_t kk = std::min(k, l);
-  for (index_t i = 0; i < kk; ++i) cap += std::max<double>(0.0, w[l - 1 - i]);
-  const double lam1 = std::max<double>(w[l - 1], 0.0);
-  ratio = lam1 > 0 ? std::max<double>(w[l - kk], 0.0) / lam1 : 0.0;
-  return cap;
-}
-
 template <class Ctx, class T>
 RowBasis<T> subspace_iteration(const Ctx& ctx, const Operator<T>& A, const sketch::TestMatrix& tm,
                                const SubspaceOptions& opt, PassCount& count, SubspaceReport& rep,
@@ -81,7 +66,7 @@ RowBasis<T> subspace_iteration(const Ctx& ctx, const Operator<T>& A, const sketc
       count.add(2 * fpc, l);
       // Z^T A^T A Z: its top-k eigenvalues are the energy A Z Z^T keeps.
       ctx.gemm(T(1), DenseView<const T>(Z.view()).t(), DenseView<const T>(b.W.view()), T(0), G.view());
-      cap = top_energy_ratio(ctx, G.view(), k, ratio);
+      cap = top_energy(ctx, G.view(), k, &ratio);
       if (q == 0 && ratio < 10.0 * eps) rep.fused = false;
     }
     if (!rep.fused) {  // separate products, orthonormalised in between
@@ -90,7 +75,7 @@ RowBasis<T> subspace_iteration(const Ctx& ctx, const Operator<T>& A, const sketc
       A.apply_t(ctx, DenseView<const T>(b.Y.view()), b.W.view());
       count.add(2 * fpc, l, 2);
       ctx.gram(DenseView<const T>(b.W.view()), G.view());  // W^T W = Q^T A A^T Q
-      cap = top_energy_ratio(ctx, G.view(), k, ratio);
+      cap = top_energy(ctx, G.view(), k, &ratio);
     }
     rep.captured = cap;
     const bool done = adaptive ? (stop.converged(cap) || q >= qmax) : q >= qmax;
