@@ -12,7 +12,7 @@ class SVDResult:
     Unpacks like a tuple: ``U, S, Vh = linalg.rsvd(A, k)``. ``info`` reports
     how it was computed: the method, the number of power steps or Krylov
     blocks (``power_iters``), the basis size, the number of reads of ``A``
-    (``passes``; a fused ``A.T @ (A @ X)`` counts once), the flops of those
+    (``passes``), the flops of those
     products (``gemm_flops``) and, in fixed-accuracy mode, the squared
     Frobenius residual (``residual_sq``).
     """

@@ -47,7 +47,8 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
 
     * ``method="subspace"``: :math:`Z = \mathrm{orth}((A^TA)^q\Omega)`,
       ``q = power_iters``, with ``l = rank + oversample`` columns; each power
-      step is one read of A (``A.T @ (A @ Z)`` fused), re-orthonormalised.
+      step forms ``A.T @ (A @ Z)`` and re-orthonormalises it; the last step's
+      products also give :math:`Q^TA`, so ``q`` steps cost ``2q + 2`` products.
     * ``method="krylov"``: the block Krylov space
       :math:`[\Omega, A^TA\Omega, \dots, (A^TA)^{d-1}\Omega]` with
       ``d = power_iters + 1`` blocks of about ``(rank + oversample) / 3``
@@ -57,7 +58,7 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
     * ``method="auto"`` (default): Krylov for float64 when ``min(m, n) >= 4
       (rank + oversample)``, else subspace (float32 Krylov blocks are too
       narrow for OpenBLAS's sgemm to run well: measured, benchmarks/RESULTS.md). With ``power_iters=None`` the depth is
-      adaptive: after each read of A the energy :math:`E_j` the rank-k answer
+      adaptive: after each power step the energy :math:`E_j` the rank-k answer
       keeps is known from the projected Gram matrix; the gain still to come
       is extrapolated from the last two gains (Aitken), and iteration stops
       once it is at most 10 % of the energy still missing,

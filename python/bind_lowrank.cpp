@@ -101,6 +101,37 @@ lowrank::Operator<T> csr_operator(const py::In1<T>& values, const py::In1<I>& in
   nb::arg("rank"), nb::arg("tol"), nb::arg("oversample"), nb::arg("power_iters"), nb::arg("method"),    \
       nb::arg("sketch"), nb::arg("zeta"), nb::arg("seed"), nb::arg("block"), nb::arg("progress").none()
 
+// rsvd and range_finder of a CSR matrix with index type I (overloads).
+template <class T, class I>
+void bind_csr(nb::module_& m) {
+  m.def("rsvd_csr",
+        [](const py::In1<T>& v, const py::In1<I>& i, const py::In1<I>& p, index_t r, index_t c, bool t, index_t rank,
+           double tol, index_t oversample, int power_iters, const std::string& method, const std::string& sketch,
+           int zeta, std::uint64_t seed, index_t block, nb::object progress) {
+          Options o{rank, tol, oversample, power_iters, method, sketch, zeta, seed, block};
+          return run_rsvd<T>(csr_operator(v, i, p, r, c, t), o, static_cast<double>(v.shape(0)), progress);
+        },
+        nb::arg("data"), nb::arg("indices"), nb::arg("indptr"), nb::arg("stored_rows"), nb::arg("stored_cols"),
+        nb::arg("transposed"), LINALG_OPTION_ARGS);
+  m.def("range_finder_csr",
+        [](const py::In1<T>& v, const py::In1<I>& i, const py::In1<I>& p, index_t r, index_t c, bool t, index_t size,
+           int power_iters, const std::string& sketch, int zeta, std::uint64_t seed) {
+          Options o{1, 0.0, 0, power_iters, "auto", sketch, zeta, seed, 0};
+          lowrank::RsvdOptions opt = to_core(o);
+          auto A = csr_operator(v, i, p, r, c, t);
+          lowrank::PassCount count;
+          Matrix<T> Q;
+          {
+            nb::gil_scoped_release release;
+            Q = range_finder<T>(A, size, power_iters, opt.test_matrix, static_cast<double>(v.shape(0)), count);
+          }
+          return nb::make_tuple(py::to_numpy(std::move(Q)), count.passes);
+        },
+        nb::arg("data"), nb::arg("indices"), nb::arg("indptr"), nb::arg("stored_rows"), nb::arg("stored_cols"),
+        nb::arg("transposed"), nb::arg("size"), nb::arg("power_iters"), nb::arg("sketch"), nb::arg("zeta"),
+        nb::arg("seed"));
+}
+
 template <class T>
 void bind_dtype(nb::module_& m) {
   m.def("all_finite", [](const py::In2<T>& a) {
@@ -116,30 +147,8 @@ void bind_dtype(nb::module_& m) {
           return run_rsvd<T>(lowrank::Operator<T>(py::dense_view<T>(a, "A")), o, 0.0, progress);
         },
         nb::arg("a"), LINALG_OPTION_ARGS, nb::arg("energy_rtol") = 0.1);
-  auto sparse = [](const py::In1<T>& values, const auto& indices, const auto& indptr, index_t rows, index_t cols,
-                   bool trans, index_t rank, double tol, index_t oversample, int power_iters,
-                   const std::string& method, const std::string& sketch, int zeta, std::uint64_t seed, index_t block,
-                   nb::object progress) {
-    Options o{rank, tol, oversample, power_iters, method, sketch, zeta, seed, block};
-    auto A = csr_operator(values, indices, indptr, rows, cols, trans);
-    return run_rsvd<T>(A, o, static_cast<double>(values.shape(0)), progress);
-  };
-  m.def("rsvd_csr",
-        [sparse](const py::In1<T>& v, const py::In1<std::int32_t>& i, const py::In1<std::int32_t>& p, index_t r,
-                 index_t c, bool t, index_t rank, double tol, index_t os, int q, const std::string& me,
-                 const std::string& sk, int z, std::uint64_t s, index_t b, nb::object pr) {
-          return sparse(v, i, p, r, c, t, rank, tol, os, q, me, sk, z, s, b, pr);
-        },
-        nb::arg("data"), nb::arg("indices"), nb::arg("indptr"), nb::arg("stored_rows"), nb::arg("stored_cols"),
-        nb::arg("transposed"), LINALG_OPTION_ARGS);
-  m.def("rsvd_csr",
-        [sparse](const py::In1<T>& v, const py::In1<std::int64_t>& i, const py::In1<std::int64_t>& p, index_t r,
-                 index_t c, bool t, index_t rank, double tol, index_t os, int q, const std::string& me,
-                 const std::string& sk, int z, std::uint64_t s, index_t b, nb::object pr) {
-          return sparse(v, i, p, r, c, t, rank, tol, os, q, me, sk, z, s, b, pr);
-        },
-        nb::arg("data"), nb::arg("indices"), nb::arg("indptr"), nb::arg("stored_rows"), nb::arg("stored_cols"),
-        nb::arg("transposed"), LINALG_OPTION_ARGS);
+  bind_csr<T, std::int32_t>(m);
+  bind_csr<T, std::int64_t>(m);
 
   m.def("range_finder_dense",
         [](const py::In2<T>& a, index_t size, int power_iters, const std::string& sketch, int zeta, std::uint64_t seed) {
@@ -155,36 +164,6 @@ void bind_dtype(nb::module_& m) {
           return nb::make_tuple(py::to_numpy(std::move(Q)), count.passes);
         },
         nb::arg("a"), nb::arg("size"), nb::arg("power_iters"), nb::arg("sketch"), nb::arg("zeta"), nb::arg("seed"));
-
-  auto sparse_range = [](const py::In1<T>& v, const auto& i, const auto& p, index_t r, index_t c, bool t,
-                         index_t size, int power_iters, const std::string& sketch, int zeta, std::uint64_t seed) {
-    Options o{1, 0.0, 0, power_iters, "auto", sketch, zeta, seed, 0};
-    lowrank::RsvdOptions opt = to_core(o);
-    auto A = csr_operator(v, i, p, r, c, t);
-    lowrank::PassCount count;
-    Matrix<T> Q;
-    {
-      nb::gil_scoped_release release;
-      Q = range_finder<T>(A, size, power_iters, opt.test_matrix, static_cast<double>(v.shape(0)), count);
-    }
-    return nb::make_tuple(py::to_numpy(std::move(Q)), count.passes);
-  };
-  m.def("range_finder_csr",
-        [sparse_range](const py::In1<T>& v, const py::In1<std::int32_t>& i, const py::In1<std::int32_t>& p, index_t r,
-                       index_t c, bool t, index_t size, int q, const std::string& sk, int z, std::uint64_t s) {
-          return sparse_range(v, i, p, r, c, t, size, q, sk, z, s);
-        },
-        nb::arg("data"), nb::arg("indices"), nb::arg("indptr"), nb::arg("stored_rows"), nb::arg("stored_cols"),
-        nb::arg("transposed"), nb::arg("size"), nb::arg("power_iters"), nb::arg("sketch"), nb::arg("zeta"),
-        nb::arg("seed"));
-  m.def("range_finder_csr",
-        [sparse_range](const py::In1<T>& v, const py::In1<std::int64_t>& i, const py::In1<std::int64_t>& p, index_t r,
-                       index_t c, bool t, index_t size, int q, const std::string& sk, int z, std::uint64_t s) {
-          return sparse_range(v, i, p, r, c, t, size, q, sk, z, s);
-        },
-        nb::arg("data"), nb::arg("indices"), nb::arg("indptr"), nb::arg("stored_rows"), nb::arg("stored_cols"),
-        nb::arg("transposed"), nb::arg("size"), nb::arg("power_iters"), nb::arg("sketch"), nb::arg("zeta"),
-        nb::arg("seed"));
 
   m.def("estimate_error_dense",
         [](const py::In2<T>& a, const py::In2<T>& u, const py::In1<T>& s, const py::In2<T>& vt, int probes,

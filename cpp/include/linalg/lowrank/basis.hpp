@@ -1,7 +1,7 @@
 // What every range finder here produces, for the oriented (m >= n) A: a
 // block Y = A Z whose range is the basis (Z orthonormal, Z spanning
 // (A^T A)^q Omega or a Krylov space of it), and W = A^T Y from the same
-// fused read of A. With Q = orth(Y), Q Q^T A = Q (W R^{-1})^T where Y = Q R:
+// step. With Q = orth(Y), Q Q^T A = Q (W R^{-1})^T where Y = Q R:
 // the Halko-Martinsson-Tropp approximation, with no further pass over A.
 // Plus the bookkeeping callers report.
 #pragma once
@@ -17,7 +17,7 @@
 namespace linalg::lowrank {
 
 struct PassCount {
-  int passes = 0;          // reads of A (a fused A^T(A X) counts once)
+  int passes = 0;          // reads of A (products with A or A^T)
   double gemm_flops = 0;   // flops of the products with A
   void add(double per_column, index_t cols, int reads = 1) {
     passes += reads;

@@ -10,7 +10,7 @@
 // reach (1+eps) accuracy with O(log n / sqrt(eps)) blocks, against
 // O(log n / eps) power steps for subspace iteration.
 //
-// Each block costs one fused read of A (Y_j = A Q_j, W = A^T Y_j). The
+// Each block costs two products (Y_j = A Q_j, W = A^T Y_j). The
 // projected Gram matrix Z^T A^T A Z comes free from the orthogonalisation
 // coefficients; its top-k eigenvalues are the energy the rank-k answer
 // keeps, which drives the adaptive depth.
@@ -62,7 +62,7 @@ RowBasis<T> block_krylov(const Ctx& ctx, const Operator<T>& A, const sketch::Tes
     const index_t s = (j + 1) * b;  // basis size including block j
     DenseView<T> Wj = W.view().col_block(j * b, b);
     A.apply_gram(ctx, DenseView<const T>(Z.view()).col_block(j * b, b), Y.view().col_block(j * b, b), Wj);
-    count.add(2 * fpc, b);
+    count.add(2 * fpc, b, 2);
     d = j + 1;
     // Column block j of Z^T A^T A Z (rows 0..s-1) = Z_{0..j}^T W_j.
     DenseView<const T> Zs = DenseView<const T>(Z.view()).col_block(0, s);

@@ -50,7 +50,7 @@ RowBasis<T> fixed_accuracy_basis(const Ctx& ctx, const Operator<T>& A, const ske
     DenseView<T> Yb = Y.view().col_block(s, b);
     for (int t = 0;; ++t) {  // power steps, then the block's final read
       A.apply_gram(ctx, DenseView<const T>(Zb), Yb, Wb);
-      count.add(2 * fpc, b);
+      count.add(2 * fpc, b, 2);
       if (t == opt.power_iters) break;
       ctx.copy(DenseView<const T>(Wb), Zb);
       orthonormalize_against(ctx, Zs, Zb);

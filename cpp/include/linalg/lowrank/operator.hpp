@@ -1,7 +1,7 @@
 // The matrix an algorithm works on, as a linear operator: a dense view or a
 // CSR view (either possibly transposed), applied through the execution
-// context. Algorithms only ever ask for A X, A^T X, and the fused
-// W = A^T (A X), which for dense inputs reads A once instead of twice.
+// context. Algorithms only ever ask for A X, A^T X, and the pair
+// (Y, W) = (A X, A^T A X).
 #pragma once
 #include <algorithm>
 #include <cstdint>

@@ -3,7 +3,7 @@
 // The work happens on the orientation with m >= n (a wide A is handled as
 // A^T, free with the transpose flag), so every basis lives in the smaller
 // dimension. Three range finders feed one finishing step (svd_from_basis):
-//   subspace  - subspace iteration, fused power steps (subspace_iteration.hpp)
+//   subspace  - subspace iteration (subspace_iteration.hpp)
 //   krylov    - block Krylov reusing all products (block_krylov.hpp)
 //   tol > 0   - fixed accuracy, basis grown block by block (fixed_accuracy.hpp)
 //

@@ -1,10 +1,11 @@
 // Randomized subspace iteration (Halko, Martinsson & Tropp 2011, Alg. 4.4),
-// organised around fused reads of A: with Z_0 = orth(Omega) and, for
-// i = 0..q, one read of A gives Y_i = A Z_i and W_i = A^T Y_i; between
+// organised around paired products: with Z_0 = orth(Omega) and, for
+// i = 0..q, Y_i = A Z_i and W_i = A^T Y_i; between
 // reads Z_{i+1} = orth(W_i). The last pair (Y_q, W_q) is the answer:
 // range(Y_q) = range(A (A^T A)^q Omega) exactly as in HMT with q power
 // steps, and W_q gives Q^T A without another pass (svd_from_basis.hpp).
-// So q power steps cost q + 1 reads of A instead of 2q + 2.
+// So q power steps cost 2q + 2 products and one orthonormalisation each,
+// on the small side.
 //
 // Forming A^T (A Z) in one go squares the spread of singular values and
 // loses directions below sqrt(eps) sigma_1. When the projected Gram matrix
@@ -63,7 +64,7 @@ RowBasis<T> subspace_iteration(const Ctx& ctx, const Operator<T>& A, const sketc
     double cap = 0.0, ratio = 1.0;
     if (rep.fused) {
       A.apply_gram(ctx, DenseView<const T>(Z.view()), b.Y.view(), b.W.view());
-      count.add(2 * fpc, l);
+      count.add(2 * fpc, l, 2);
       // Z^T A^T A Z: its top-k eigenvalues are the energy A Z Z^T keeps.
       ctx.gemm(T(1), DenseView<const T>(Z.view()).t(), DenseView<const T>(b.W.view()), T(0), G.view());
       cap = top_energy(ctx, G.view(), k, &ratio);
