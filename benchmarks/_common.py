@@ -332,3 +332,43 @@ def md_table(headers, rows):
              "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------
+# RESULTS.md: one section per benchmark script
+# --------------------------------------------------------------------------
+
+RESULTS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md")
+RESULTS_TITLE = ("# Benchmark results\n\n"
+                 "Each section below is written by the benchmark script it names "
+                 "(do not edit by hand); each carries the machine it ran on. "
+                 "See `benchmarks/README.md` for the columns.\n")
+
+
+def write_section(name, text, path=RESULTS_PATH):
+    """Put ``text`` into ``RESULTS.md`` as section ``name``.
+
+    The file is a title followed by sections delimited by
+    ``<!-- begin NAME -->`` / ``<!-- end NAME -->`` lines. The section named
+    ``name`` is replaced in place (other scripts' sections are kept as they
+    are), or appended when it is new.
+    """
+    import re
+
+    begin, end = f"<!-- begin {name} -->", f"<!-- end {name} -->"
+    block = f"{begin}\n{text.strip()}\n{end}\n"
+    try:
+        with open(path) as f:
+            old = f.read()
+    except FileNotFoundError:
+        old = ""
+    if begin not in old:
+        # A file without sections (the old single-script format) is replaced.
+        body = old if "<!-- begin " in old else RESULTS_TITLE
+        new = body.rstrip("\n") + "\n\n" + block
+    else:
+        pat = re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n?", re.S)
+        new = pat.sub(lambda _: block, old, count=1)
+    with open(path, "w") as f:
+        f.write(new)
+    return path

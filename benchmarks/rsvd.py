@@ -587,7 +587,7 @@ def parse(argv):
     p.add_argument("--write", dest="write", action="store_true", default=None,
                    help="write RESULTS.md (default: only for a full run of all problems)")
     p.add_argument("--no-write", dest="write", action="store_false")
-    p.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"), help="results file")
+    p.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"), help="results file (its section rsvd is replaced)")
     o = p.parse_args(argv)
     o.size = "quick" if o.quick else "full"
     o.problems = [s.strip().upper() for s in o.problems.split(",") if s.strip()]
@@ -622,9 +622,7 @@ def load_ours(opts, ours):
 def header(opts, argv, peak):
     """Markdown preamble: command, machine, rates."""
     cmd = "python benchmarks/rsvd.py " + " ".join(shlex.quote(a) for a in argv)
-    lines = ["# Randomized SVD benchmark results", "",
-             "Written by `benchmarks/rsvd.py` (do not edit by hand); "
-             "see `benchmarks/README.md` for the columns.", "",
+    lines = ["## Randomized SVD (`benchmarks/rsvd.py`)", "",
              f"Command: `{cmd.strip()}` — repeats {opts.repeats} (median), "
              f"single run above {opts.cap:g} s, sweeps stop after a setting "
              f"slower than {opts.sweep_limit:g} s.", "",
@@ -664,9 +662,7 @@ def main(argv=None, ours=None):
     if opts.write:
         text = header(opts, argv, peak) + "\n\n" + "\n\n".join(out) + \
             f"\n\nTotal benchmark time: {total:.0f} s.\n"
-        with open(opts.out, "w") as f:
-            f.write(text)
-        print(f"wrote {opts.out}")
+        print(f"wrote section rsvd of {C.write_section('rsvd', text, opts.out)}")
     return out
 
 
