@@ -12,9 +12,12 @@ from . import _core
 from ._blas import fill_dispatch_table as _fill
 from ._results import ErrorEstimate, SVDResult
 from .rsvd import estimate_error, range_finder, rsvd
+from .sampling import RowSample, leverage_scores, lewis_weights, lp_sensitivities, sample_rows
+from .sketching import sketch
 
 _fill()
 del _fill
 
 __version__ = getattr(_core, "__version__", "0.0.0")
 __all__ = ["rsvd", "range_finder", "estimate_error", "SVDResult", "ErrorEstimate", "__version__"]
+__all__ += ["leverage_scores", "lewis_weights", "lp_sensitivities", "sample_rows", "RowSample", "sketch"]

@@ -9,6 +9,8 @@
 #include "linalg/core/buffer.hpp"
 #include "linalg/core/view.hpp"
 #include "linalg/host/csr_kernels.hpp"
+#include "linalg/host/row_norms.hpp"
+#include "linalg/host/sketch_apply.hpp"
 
 namespace linalg::host {
 
@@ -95,6 +97,24 @@ struct Host {
   // Small matrices live in host memory already; the CUDA context copies.
   template <class T>
   void to_host(DenseView<const T> X, T* out) const { copy<T>(X, {out, X.rows, X.cols, X.rows > 0 ? X.rows : 1, false}); }
+
+  // --- sampling ---
+  // Y (s x d) = S diag(w) A for an oblivious sparse row sketch S (sparse
+  // sign or CountSketch, columns drawn from (seed, stream, row of A)); w may
+  // be null. See sketch/sparse_embedding.hpp.
+  template <class T>
+  void row_sketch(DenseView<const T> A, const T* w, sketch::RowSketch kind, int zeta, std::uint64_t seed,
+                  std::uint32_t stream, DenseView<T> Y) const {
+    row_sketch_dense(A, w, kind, zeta, seed, stream, Y);
+  }
+
+  // Streaming pass over the rows of A: q_i = ||a_i^T P||^2 and H = sum_i
+  // q_i^gamma (P^T a_i)(P^T a_i)^T (upper triangle, double); P empty means
+  // the identity, q or H null skips them. See host/row_norms.hpp.
+  template <class T>
+  void row_norms_pass(DenseView<const T> A, DenseView<const T> P, double* q, double gamma, double* H) const {
+    host::row_norms_pass(A, P, q, gamma, H);
+  }
 };
 
 }  // namespace linalg::host

@@ -1,0 +1,140 @@
+#include "linalg/host/sketch_apply.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "linalg/core/errors.hpp"
+#include "linalg/host/csr_kernels.hpp"
+
+namespace linalg::host {
+
+namespace {
+
+// The nonzero rows (sign in bit 31) of all n columns of S, n x z.
+std::vector<std::uint32_t> column_draws(index_t n, std::uint32_t s, int z, std::uint64_t seed, std::uint32_t stream) {
+  std::vector<std::uint32_t> h(static_cast<std::size_t>(n) * z);
+#pragma omp parallel for schedule(static)
+  for (index_t i = 0; i < n; ++i) sketch::sparse_sign_column(seed, stream, static_cast<std::uint64_t>(i), s, z, &h[i * z]);
+  return h;
+}
+
+int nonzeros_per_column(sketch::RowSketch kind, int zeta, index_t s) {
+  require(s >= 1 && s < (index_t(1) << 31), "sketch: the number of sketch rows must be in [1, 2^31)");
+  if (kind == sketch::RowSketch::CountSketch) return 1;
+  require(zeta >= 1, "sketch: zeta must be >= 1");
+  return static_cast<int>(std::min<index_t>(zeta, s));
+}
+
+}  // namespace
+
+template <class T>
+void row_sketch_dense(DenseView<const T> A, const T* w, sketch::RowSketch kind, int zeta, std::uint64_t seed,
+                      std::uint32_t stream, DenseView<T> Y) {
+  require(!Y.trans && Y.cols == A.cols, "row_sketch_dense: shape mismatch");
+  require(kind != sketch::RowSketch::Gaussian, "row_sketch_dense: the Gaussian sketch of dense A is a GEMM");
+  const index_t n = A.rows, d = A.cols, s = Y.rows;
+  const int z = nonzeros_per_column(kind, zeta, s);
+  const std::vector<std::uint32_t> h = column_draws(n, static_cast<std::uint32_t>(s), z, seed, stream);
+  const T v = static_cast<T>(1.0 / std::sqrt(static_cast<double>(z)));
+  // Threads own blocks of columns of Y: each keeps an s x width row-major
+  // accumulator (one contiguous run per target row) and streams all of A's
+  // rows in order. About two blocks per thread balance the work; the block
+  // width does not change any sum.
+  const int threads = omp_get_max_threads();
+  const index_t width = std::max<index_t>(4, (d + 2 * threads - 1) / (2 * threads));
+  const index_t nblocks = (d + width - 1) / width;
+#pragma omp parallel
+  {
+    std::vector<T> acc;
+    std::vector<T> a(static_cast<std::size_t>(width));
+#pragma omp for schedule(dynamic, 1)
+    for (index_t b = 0; b < nblocks; ++b) {
+      const index_t j0 = b * width, wb = std::min(width, d - j0);
+      acc.assign(static_cast<std::size_t>(s * wb), T(0));
+      // A row's run of wb entries: contiguous for C order (a transposed view).
+      const index_t step_i = A.trans ? A.ld : 1, step_c = A.trans ? 1 : A.ld;
+      const T* base = A.trans ? A.data + j0 : A.data + j0 * A.ld;
+      for (index_t i = 0; i < n; ++i) {
+        const T scale = w ? v * w[i] : v;
+        const T* ai = base + i * step_i;
+        for (index_t c = 0; c < wb; ++c) a[c] = scale * ai[c * step_c];
+        const std::uint32_t* hi = &h[i * z];
+        for (int t = 0; t < z; ++t) {
+          T* y = acc.data() + static_cast<index_t>(hi[t] & 0x7FFFFFFFu) * wb;
+          if (hi[t] >> 31) {
+            for (index_t c = 0; c < wb; ++c) y[c] -= a[c];
+          } else {
+            for (index_t c = 0; c < wb; ++c) y[c] += a[c];
+          }
+        }
+      }
+      for (index_t c = 0; c < wb; ++c)
+        for (index_t r = 0; r < s; ++r) Y.data[r + (j0 + c) * Y.ld] = acc[r * wb + c];
+    }
+  }
+}
+
+template <class T, class I>
+void row_sketch_csr(const CsrView<T, I>& A, sketch::RowSketch kind, int zeta, std::uint64_t seed, std::uint32_t stream,
+                    DenseView<T> Y) {
+  require(!Y.trans && Y.cols == A.cols(), "row_sketch_csr: shape mismatch");
+  const index_t n = A.rows(), d = A.cols(), s = Y.rows;
+  // Column j of A as a sparse vector: a stored row of the CSC input, or of
+  // the explicit transpose of a CSR input (rows stay in increasing order).
+  CsrTranspose<T, I> owned;
+  CsrView<T, I> cols = A;
+  if (!A.trans) {
+    owned = transpose_structure(A);
+    cols = owned.view(A.stored_cols, A.stored_rows);
+  }
+  if (kind == sketch::RowSketch::Gaussian) {
+    require(s >= 1, "sketch: the number of sketch rows must be >= 1");
+    const double v = 1.0 / std::sqrt(static_cast<double>(s));
+#pragma omp parallel for schedule(dynamic, 1)
+    for (index_t j = 0; j < d; ++j) {
+      T* y = Y.data + j * Y.ld;
+      std::fill(y, y + s, T(0));
+      for (I p = cols.indptr[j]; p < cols.indptr[j + 1]; ++p) {
+        const auto i = static_cast<std::uint64_t>(cols.indices[p]);
+        const double a = v * static_cast<double>(cols.values[p]);
+        for (index_t r = 0; r < s; ++r)
+          y[r] += static_cast<T>(a * rng::normal_at(seed, stream, static_cast<std::uint64_t>(r), i));
+      }
+    }
+    return;
+  }
+  const int z = nonzeros_per_column(kind, zeta, s);
+  const std::vector<std::uint32_t> h = column_draws(n, static_cast<std::uint32_t>(s), z, seed, stream);
+  const T v = static_cast<T>(1.0 / std::sqrt(static_cast<double>(z)));
+#pragma omp parallel for schedule(dynamic, 1)
+  for (index_t j = 0; j < d; ++j) {
+    T* y = Y.data + j * Y.ld;
+    std::fill(y, y + s, T(0));
+    for (I p = cols.indptr[j]; p < cols.indptr[j + 1]; ++p) {
+      const std::uint32_t* hi = &h[static_cast<index_t>(cols.indices[p]) * z];
+      const T a = v * cols.values[p];
+      for (int t = 0; t < z; ++t) {
+        T& dst = y[hi[t] & 0x7FFFFFFFu];
+        dst = (hi[t] >> 31) ? dst - a : dst + a;
+      }
+    }
+  }
+}
+
+template void row_sketch_dense<float>(DenseView<const float>, const float*, sketch::RowSketch, int, std::uint64_t,
+                                      std::uint32_t, DenseView<float>);
+template void row_sketch_dense<double>(DenseView<const double>, const double*, sketch::RowSketch, int, std::uint64_t,
+                                       std::uint32_t, DenseView<double>);
+#define LINALG_INSTANTIATE(T, I)                                                                           \
+  template void row_sketch_csr<T, I>(const CsrView<T, I>&, sketch::RowSketch, int, std::uint64_t, std::uint32_t, \
+                                     DenseView<T>);
+LINALG_INSTANTIATE(float, std::int32_t)
+LINALG_INSTANTIATE(float, std::int64_t)
+LINALG_INSTANTIATE(double, std::int32_t)
+LINALG_INSTANTIATE(double, std::int64_t)
+#undef LINALG_INSTANTIATE
+
+}  // namespace linalg::host
