@@ -26,7 +26,7 @@ void row_norms_pass(DenseView<const T> A, DenseView<const T> P, double* q, doubl
   const index_t nblocks = (n + chunk - 1) / chunk;
   std::vector<double> parts(H ? static_cast<std::size_t>(nblocks * k * k) : 0);
   const Host ctx;
-#pragma omp parallel
+#pragma omp parallel if (nblocks > 1)
   {
     Matrix<T> Y(identity ? 0 : chunk, identity ? 0 : k), G(k, k), S(identity && H && q ? chunk : 0, k);
     std::vector<T> scale(static_cast<std::size_t>(chunk));

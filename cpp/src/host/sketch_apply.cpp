@@ -16,7 +16,7 @@ namespace {
 // The nonzero rows (sign in bit 31) of all n columns of S, n x z.
 std::vector<std::uint32_t> column_draws(index_t n, std::uint32_t s, int z, std::uint64_t seed, std::uint32_t stream) {
   std::vector<std::uint32_t> h(static_cast<std::size_t>(n) * z);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > 16384)
   for (index_t i = 0; i < n; ++i) sketch::sparse_sign_column(seed, stream, static_cast<std::uint64_t>(i), s, z, &h[i * z]);
   return h;
 }
@@ -46,7 +46,7 @@ void row_sketch_dense(DenseView<const T> A, const T* w, sketch::RowSketch kind, 
   const int threads = omp_get_max_threads();
   const index_t width = std::max<index_t>(4, (d + 2 * threads - 1) / (2 * threads));
   const index_t nblocks = (d + width - 1) / width;
-#pragma omp parallel
+#pragma omp parallel if (n * d > 65536)
   {
     std::vector<T> acc;
     std::vector<T> a(static_cast<std::size_t>(width));

@@ -29,7 +29,7 @@ void row_sketch(const CsrView<T, I>& A, sketch::RowSketch kind, int zeta, std::u
 }
 
 void sampling_uniforms(std::uint64_t seed, std::uint32_t salt, index_t n, double* out) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > 65536)
   for (index_t i = 0; i < n; ++i)
     out[i] = rng::uniform_open(rng::draw(seed, static_cast<std::uint64_t>(i), salt, sketch::kRowSampling).v[0]);
 }

@@ -56,7 +56,7 @@ inline double fixed_sum(const double* x, index_t n) {
   constexpr index_t B = 4096;
   const index_t nb = (n + B - 1) / B;
   std::vector<double> part(static_cast<std::size_t>(nb));
-#pragma omp parallel for schedule(static) if (nb > 4)
+#pragma omp parallel for schedule(static) if (nb > 16)
   for (index_t b = 0; b < nb; ++b) {
     double s = 0.0;
     for (index_t i = b * B; i < std::min(n, (b + 1) * B); ++i) s += x[i];
@@ -233,17 +233,22 @@ Matrix<T> precondition_exact(const Ctx& ctx, DenseView<const T> A, double ridge,
 // Rows of the sparse sign embedding for relative score error eps. The
 // scores of A R^{-1} are within [(1+e)^{-2}, (1-e)^{-2}] of the exact ones
 // when the singular values of S U lie in [1-e, 1+e] (U an orthonormal basis
-// of range(A)). For a Gaussian S with s rows they lie, in expectation, at
-// 1 -+ sqrt(d/s) (Davidson & Szarek 2001); s = 4 d / eps^2 puts them at
-// 1 -+ eps/2, i.e. scores within (1 - eps/2)^{-2} ~ 1 + eps + 3eps^2/4 and
-// (1 + eps/2)^{-2} ~ 1 - eps. Rows are not extreme directions, so the
-// largest error over the rows stays below that: measured on P6 (1e6 x 50,
-// Student-t rows) and on the seed lists of tests/test_sampling.py, with the
-// sparse sign embedding at zeta = 4, which tracked the Gaussian as closely
-// as zeta = 8 there at half the scatter cost (zeta = 1, CountSketch, did
-// not: heavy rows that collide spoil it).
+// of range(A)). For a Gaussian S with s rows they lie in
+// 1 -+ (sqrt(d) + t)/sqrt(s) with probability >= 1 - 2 exp(-t^2/2)
+// (Davidson & Szarek 2001, Thm II.13). s = 4 (sqrt(d) + 2)^2 / eps^2 (t = 2)
+// puts them within 1 -+ eps/2, i.e. scores within (1 - eps/2)^{-2} ~
+// 1 + eps + 3eps^2/4 and (1 + eps/2)^{-2} ~ 1 - eps. Rows are not extreme
+// directions, so the largest error over the rows stays below eps: measured
+// on P6 (1e6 x 50, Student-t rows; max error 0.0xx at eps = 0.1, see
+// benchmarks/RESULTS.md) and on the 24 seeds of tests/test_sampling.py
+// (d = 8, 20; eps = 0.5, 0.2: worst 0.34, 0.13), with the sparse sign
+// embedding at zeta = 4, which tracked the Gaussian as closely as zeta = 8
+// there at half the scatter cost (zeta = 1, CountSketch, did not: heavy
+// rows that collide spoil it). 4 d / eps^2 alone (t = 0) was not enough
+// for small d (worst 1.07 at d = 8, eps = 0.5).
 inline index_t embedding_rows(index_t d, double eps, double /*delta*/) {
-  return static_cast<index_t>(std::ceil(4.0 * static_cast<double>(std::max<index_t>(d, 1)) / (eps * eps)));
+  const double root = std::sqrt(static_cast<double>(std::max<index_t>(d, 1))) + 2.0;
+  return static_cast<index_t>(std::ceil(4.0 * root * root / (eps * eps)));
 }
 
 // JL columns so that every one of n squared norms is within (1 +- t) with
@@ -357,11 +362,11 @@ void lewis_weights(const Ctx& ctx, DenseView<const T> A, double p, int max_iter,
   std::vector<double> q(static_cast<std::size_t>(n));
   auto update = [&](double r) {  // w <- r * q^{p/2} / sum; returns the max relative change
     double change = 0.0;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > 65536)
     for (index_t i = 0; i < n; ++i) q[i] = q[i] > 0.0 ? std::pow(q[i], 0.5 * p) : 0.0;
     const double total = detail::fixed_sum(q.data(), n);
     const double s = total > 0.0 ? r / total : 0.0;
-#pragma omp parallel for schedule(static) reduction(max : change)
+#pragma omp parallel for schedule(static) reduction(max : change) if (n > 65536)
     for (index_t i = 0; i < n; ++i) {
       const double v = s * q[i];
       if (w[i] > 0.0) change = std::max(change, std::fabs(v - w[i]) / w[i]);
@@ -412,7 +417,7 @@ void lewis_weights(const Ctx& ctx, DenseView<const T> A, double p, int max_iter,
       if (change <= tol) return;
     }
     // Next step's sketch is of W^{1/2-1/p} A: q_i = a_i^T (A^T W^{1-2/p} A)^{-1} a_i.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > 65536)
     for (index_t i = 0; i < n; ++i) omega[i] = w[i] > 0.0 ? static_cast<T>(std::pow(w[i], 0.5 - 1.0 / p)) : T(0);
   }
 }
