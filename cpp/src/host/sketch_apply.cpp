@@ -30,6 +30,32 @@ int nonzeros_per_column(sketch::RowSketch kind, int zeta, index_t s) {
 
 }  // namespace
 
+// Scatter of columns [j0, j0 + W) of all rows of A into acc (s x W,
+// row-major): acc[target] += sign * scale * a_i[j0 : j0 + W]. W is a
+// compile-time width so the update is a fixed run of vector operations;
+// the sign is a multiplier, not a branch (signs are coin flips, a branch
+// on them mispredicts half the time).
+template <class T, int W>
+void scatter_block(DenseView<const T> A, const T* w, const std::uint32_t* h, int z, T v, index_t j0, index_t wb,
+                   T* acc) {
+  const index_t n = A.rows;
+  const index_t step_i = A.trans ? A.ld : 1, step_c = A.trans ? 1 : A.ld;
+  const T* base = A.trans ? A.data + j0 : A.data + j0 * A.ld;
+  T a[W];
+  for (index_t i = 0; i < n; ++i) {
+    const T scale = w ? v * w[i] : v;
+    const T* ai = base + i * step_i;
+    for (int c = 0; c < W; ++c) a[c] = c < wb ? scale * ai[c * step_c] : T(0);
+    const std::uint32_t* hi = h + i * z;
+    for (int t = 0; t < z; ++t) {
+      T* y = acc + static_cast<index_t>(hi[t] & 0x7FFFFFFFu) * W;
+      const T sg = (hi[t] >> 31) ? T(-1) : T(1);
+#pragma omp simd
+      for (int c = 0; c < W; ++c) y[c] += sg * a[c];
+    }
+  }
+}
+
 template <class T>
 void row_sketch_dense(DenseView<const T> A, const T* w, sketch::RowSketch kind, int zeta, std::uint64_t seed,
                       std::uint32_t stream, DenseView<T> Y) {
@@ -39,40 +65,22 @@ void row_sketch_dense(DenseView<const T> A, const T* w, sketch::RowSketch kind, 
   const int z = nonzeros_per_column(kind, zeta, s);
   const std::vector<std::uint32_t> h = column_draws(n, static_cast<std::uint32_t>(s), z, seed, stream);
   const T v = static_cast<T>(1.0 / std::sqrt(static_cast<double>(z)));
-  // Threads own blocks of columns of Y: each keeps an s x width row-major
-  // accumulator (one contiguous run per target row) and streams all of A's
-  // rows in order. About two blocks per thread balance the work; the block
-  // width does not change any sum.
-  const int threads = omp_get_max_threads();
-  const index_t width = std::max<index_t>(4, (d + 2 * threads - 1) / (2 * threads));
-  const index_t nblocks = (d + width - 1) / width;
+  // Threads own blocks of 8 columns of Y (one cache line of a C-ordered
+  // row of A in double): each keeps an s x 8 row-major accumulator, ~2 MiB
+  // for the sketch sizes of the leverage scores, and streams all of A's
+  // rows in order. The block split does not change any sum.
+  constexpr index_t W = 8;
+  const index_t nblocks = (d + W - 1) / W;
 #pragma omp parallel if (n * d > 65536)
   {
     std::vector<T> acc;
-    std::vector<T> a(static_cast<std::size_t>(width));
 #pragma omp for schedule(dynamic, 1)
     for (index_t b = 0; b < nblocks; ++b) {
-      const index_t j0 = b * width, wb = std::min(width, d - j0);
-      acc.assign(static_cast<std::size_t>(s * wb), T(0));
-      // A row's run of wb entries: contiguous for C order (a transposed view).
-      const index_t step_i = A.trans ? A.ld : 1, step_c = A.trans ? 1 : A.ld;
-      const T* base = A.trans ? A.data + j0 : A.data + j0 * A.ld;
-      for (index_t i = 0; i < n; ++i) {
-        const T scale = w ? v * w[i] : v;
-        const T* ai = base + i * step_i;
-        for (index_t c = 0; c < wb; ++c) a[c] = scale * ai[c * step_c];
-        const std::uint32_t* hi = &h[i * z];
-        for (int t = 0; t < z; ++t) {
-          T* y = acc.data() + static_cast<index_t>(hi[t] & 0x7FFFFFFFu) * wb;
-          if (hi[t] >> 31) {
-            for (index_t c = 0; c < wb; ++c) y[c] -= a[c];
-          } else {
-            for (index_t c = 0; c < wb; ++c) y[c] += a[c];
-          }
-        }
-      }
+      const index_t j0 = b * W, wb = std::min(W, d - j0);
+      acc.assign(static_cast<std::size_t>(s * W), T(0));
+      scatter_block<T, W>(A, w, h.data(), z, v, j0, wb, acc.data());
       for (index_t c = 0; c < wb; ++c)
-        for (index_t r = 0; r < s; ++r) Y.data[r + (j0 + c) * Y.ld] = acc[r * wb + c];
+        for (index_t r = 0; r < s; ++r) Y.data[r + (j0 + c) * Y.ld] = acc[r * W + c];
     }
   }
 }
