@@ -56,6 +56,44 @@ void scatter_block(DenseView<const T> A, const T* w, const std::uint32_t* h, int
   }
 }
 
+// Rows of a C-ordered A added, signed, into the accumulator rows [r0, r1)
+// (row-major, d wide). The build targets baseline x86-64; this loop is the
+// sketch's hot spot, so GCC compiles it also for AVX2 and AVX-512 and picks
+// the clone for the CPU at load time (target_clones). Same sums, same order.
+template <class T>
+inline __attribute__((always_inline)) void scatter_rows_impl(const T* a, index_t ld, index_t n, index_t d,
+                                                              const std::uint32_t* h, int z, const T* w, T v,
+                                                              std::uint32_t r0, std::uint32_t r1, T* acc) {
+  for (index_t i = 0; i < n; ++i) {
+    const std::uint32_t* hi = h + i * z;
+    const T* ai = a + i * ld;
+    const T scale = w ? v * w[i] : v;
+    for (int t = 0; t < z; ++t) {
+      const std::uint32_t r = hi[t] & 0x7FFFFFFFu;
+      if (r < r0 || r >= r1) continue;
+      const T sg = (hi[t] >> 31) ? -scale : scale;
+      T* y = acc + static_cast<index_t>(r - r0) * d;
+#pragma omp simd
+      for (index_t c = 0; c < d; ++c) y[c] += sg * ai[c];
+    }
+  }
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define LINALG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define LINALG_CLONES
+#endif
+
+LINALG_CLONES void scatter_rows(const double* a, index_t ld, index_t n, index_t d, const std::uint32_t* h, int z,
+                                const double* w, double v, std::uint32_t r0, std::uint32_t r1, double* acc) {
+  scatter_rows_impl(a, ld, n, d, h, z, w, v, r0, r1, acc);
+}
+LINALG_CLONES void scatter_rows(const float* a, index_t ld, index_t n, index_t d, const std::uint32_t* h, int z,
+                                const float* w, float v, std::uint32_t r0, std::uint32_t r1, float* acc) {
+  scatter_rows_impl(a, ld, n, d, h, z, w, v, r0, r1, acc);
+}
+
 template <class T>
 void row_sketch_dense(DenseView<const T> A, const T* w, sketch::RowSketch kind, int zeta, std::uint64_t seed,
                       std::uint32_t stream, DenseView<T> Y) {
@@ -77,19 +115,7 @@ void row_sketch_dense(DenseView<const T> A, const T* w, sketch::RowSketch kind, 
       const int nt = omp_get_num_threads(), tid = omp_get_thread_num();
       const std::uint32_t r0 = static_cast<std::uint32_t>(s * tid / nt), r1 = static_cast<std::uint32_t>(s * (tid + 1) / nt);
       std::vector<T> acc(static_cast<std::size_t>(r1 - r0) * d, T(0));
-      for (index_t i = 0; i < n; ++i) {
-        const std::uint32_t* hi = &h[i * z];
-        const T* ai = A.data + i * A.ld;
-        const T scale = w ? v * w[i] : v;
-        for (int t = 0; t < z; ++t) {
-          const std::uint32_t r = hi[t] & 0x7FFFFFFFu;
-          if (r < r0 || r >= r1) continue;
-          const T sg = (hi[t] >> 31) ? -scale : scale;
-          T* y = acc.data() + static_cast<index_t>(r - r0) * d;
-#pragma omp simd
-          for (index_t c = 0; c < d; ++c) y[c] += sg * ai[c];
-        }
-      }
+      scatter_rows(A.data, A.ld, n, d, h.data(), z, w, v, r0, r1, acc.data());
       for (index_t c = 0; c < d; ++c)
         for (std::uint32_t r = r0; r < r1; ++r) Y.data[r + c * Y.ld] = acc[static_cast<index_t>(r - r0) * d + c];
     }
