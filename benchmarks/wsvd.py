@@ -33,6 +33,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _common as C  # noqa: E402
 
 SIZES = {"full": (4000, 2000, 50), "quick": (400, 200, 10)}
+# Fixed depths of the closed form's rsvd (float64 auto = block Krylov: power_iters + 1
+# blocks of ~(k + 10) / 3 columns); the adaptive default stops at ~0.4 % above the optimum
+# on this slowly decaying spectrum, so deeper settings show the cost of "equal".
+CLOSED_FORM_DEPTHS = (6, 10, 16)
+EM_TO_ALS_MAX = 100
 
 
 # --------------------------------------------------------------------------
@@ -120,14 +125,18 @@ def run(opts):
 
     # (a) closed form ------------------------------------------------------
     Wuv = np.outer(u, v)
+    # Small inputs take the exact (LAPACK) path by default; the benchmark is
+    # about the rsvd path.
     t_np, (L, R) = time_ours(lambda: np_closed_form(A, u, v, k), 1)
     f_opt = objective(A, Wuv, L @ R)
     rows.append(["(a) row/col", "NumPy scale-SVD-unscale", C.fmt(t_np), "—", "1", C.fmt(f_opt, ".6g"),
                  "1", "—", "—"])
     print(rows[-1], flush=True)
-    for label, kw in (("linalg closed form (adaptive)", {}), ("linalg closed form, power_iters=3",
-                                                              {"power_iters": 3})):
-        t, res = time_ours(lambda: linalg.weighted_svd(A, k, row_weights=u, col_weights=v, seed=0, **kw),
+    settings = [("linalg closed form (adaptive)", {})] + [
+        (f"linalg closed form, power_iters={q}", {"power_iters": q}) for q in CLOSED_FORM_DEPTHS]
+    for label, kw in settings:
+        t, res = time_ours(lambda: linalg.weighted_svd(A, k, row_weights=u, col_weights=v, seed=0, exact=False,
+                                                       **kw),
                            opts.repeats)
         f = objective(A, Wuv, (res.U * res.S) @ res.Vh)
         floor = (res.info["passes"] * 2.0 * m * n * res.info["basis_size"]) / gemm
@@ -182,6 +191,20 @@ def run(opts):
         rows.append(["(b) 30% zeros", "linalg ALS", C.fmt(t), C.fmt(floor), str(it), C.fmt(f, ".6g"),
                      C.fmt(f / f_als, ".7f"), C.fmt(times[-1] / t, ".1f"), f"ridged {res.info['ridged_solves']}"])
         print(rows[-1], flush=True)
+    # EM to the objective ALS reached (how the two iterative methods compare).
+    probe = linalg.weighted_svd(A, k, weights=W, method="em", tol=0, max_iter=EM_TO_ALS_MAX, seed=0)
+    t_need = iterations_to(probe.history, f_als * (1 + 1e-12))
+    if t_need is None:
+        rows.append(["(b) 30% zeros", "linalg EM to the ALS objective", "—", "—", f">{EM_TO_ALS_MAX}",
+                     C.fmt(probe.history[-1], ".6g"), C.fmt(probe.history[-1] / f_als, ".7f"), "not reached",
+                     "vs NumPy ALS"])
+    else:
+        t, res = time_ours(lambda: linalg.weighted_svd(A, k, weights=W, method="em", tol=0,
+                                                       max_iter=max(1, t_need), seed=0), 1)
+        f = objective(A, W, (res.U * res.S) @ res.Vh)
+        rows.append(["(b) 30% zeros", "linalg EM to the ALS objective", C.fmt(t), "—", str(res.info["iterations"]),
+                     C.fmt(f, ".6g"), C.fmt(f / f_als, ".7f"), C.fmt(times[-1] / t, ".1f"), "vs NumPy ALS; 1 run"])
+    print(rows[-1], flush=True)
     return rows, gemm, f_ref
 
 

@@ -237,6 +237,21 @@ def test_layouts_and_dtypes(missing, method):
     assert rel(recon(rs), recon(ref)) < 1e-12
 
 
+@pytest.mark.parametrize("method", ["em", "als"])
+def test_independent_of_openmp_thread_count(method):
+    """Our kernels sum in a fixed order: one OpenMP thread gives the same bits."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((600, 500))  # large enough for the parallel regions to run
+    W = rng.uniform(0, 1, A.shape) * (rng.random(A.shape) > 0.3)
+    ref = linalg.weighted_svd(A, 8, weights=W, method=method, max_iter=4, tol=0, seed=0)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        one = linalg.weighted_svd(A, 8, weights=W, method=method, max_iter=4, tol=0, seed=0)
+    np.testing.assert_array_equal(ref.history, one.history)
+    np.testing.assert_array_equal(ref.U, one.U)
+
+
 def test_tol_stops_early(missing):
     A, W = missing
     res = linalg.weighted_svd(A, 6, weights=W, tol=1e-2, max_iter=100, seed=0)
