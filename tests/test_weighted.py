@@ -314,6 +314,9 @@ def test_fwsvd_matches_column_weighted_closed_form():
     (dict(weights=np.ones((20, 10)), max_iter=0), ValueError, "max_iter must be"),
     (dict(weights=np.ones((20, 10)), power_iters=-1), ValueError, "power_iters must be"),
     (dict(row_weights=np.ones(20), exact="yes"), TypeError, "exact must be"),
+    (dict(row_weights=np.ones(20), oversample=-1), ValueError, "oversample must be"),
+    (dict(weights=np.ones((20, 10)), tol="small"), TypeError, "tol must be a float"),
+    (dict(weights=np.ones((20, 10)), seed="x"), TypeError, "seed must be"),
 ])
 def test_bad_input(kw, exc, match):
     A = np.random.default_rng(0).standard_normal((20, 10))
