@@ -142,7 +142,7 @@ def weighted_svd(A, rank, *, row_weights=None, col_weights=None, weights=None, m
       (``info["ridged_solves"]``). An ALS iteration costs ~k/4 EM steps but
       gains much more per iteration: on ``benchmarks/wsvd.py`` (4000 x 2000,
       rank 50, 30 % zeros) 5 ALS iterations and 72 EM steps reached the
-      same objective in about the same time; ALS gains for smaller k.
+      same objective in about the same time (benchmarks/RESULTS.md).
 
     Both stop when the relative decrease of the objective is at most ``tol``
     or after ``max_iter`` iterations (``info["converged"]`` says which).
