@@ -139,10 +139,11 @@ def weighted_svd(A, rank, *, row_weights=None, col_weights=None, weights=None, m
       from one GEMM (:math:`m n k(k+1)` flops per half-step), the small
       Cholesky solves run in parallel without BLAS. Columns/rows with too
       little weight to determine k coefficients get a tiny ridge
-      (``info["ridged_solves"]``). An ALS iteration costs as much as many EM
-      steps (flops ~ k(k+1) m n against ~ 10 k m n) but gains more: on ``benchmarks/wsvd.py`` (4000 x 2000,
-      rank 50, 30 % zeros) 5 ALS iterations and 72 EM steps reached the
-      same objective in about the same time (benchmarks/RESULTS.md).
+      (``info["ridged_solves"]``). An ALS iteration costs as much as many
+      EM steps (flops 2 k(k+1) m n against about 10 k m n) but gains more:
+      on ``benchmarks/wsvd.py`` (4000 x 2000, rank 50, 30 % zeros) 5 ALS
+      iterations and 72 EM steps reached the same objective in about the
+      same time (benchmarks/RESULTS.md).
 
     Both stop when the relative decrease of the objective is at most ``tol``
     or after ``max_iter`` iterations (``info["converged"]`` says which).
