@@ -141,9 +141,9 @@ def weighted_svd(A, rank, *, row_weights=None, col_weights=None, weights=None, m
       little weight to determine k coefficients get a tiny ridge
       (``info["ridged_solves"]``). An ALS iteration costs as much as many
       EM steps (flops 2 k(k+1) m n against about 10 k m n) but gains more:
-      on ``benchmarks/wsvd.py`` (4000 x 2000, rank 50, 30 % zeros) 5 ALS
-      iterations and 72 EM steps reached the same objective in about the
-      same time (benchmarks/RESULTS.md).
+      on ``benchmarks/wsvd.py`` (4000 x 2000, rank 50, 30 % zeros) EM
+      needs 72 steps to reach the objective of 5 ALS iterations
+      (benchmarks/RESULTS.md has the times).
 
     Both stop when the relative decrease of the objective is at most ``tol``
     or after ``max_iter`` iterations (``info["converged"]`` says which).
