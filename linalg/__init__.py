@@ -14,6 +14,7 @@ from ._results import ErrorEstimate, SVDResult
 from .rsvd import estimate_error, range_finder, rsvd
 from .sampling import RowSample, leverage_scores, lewis_weights, lp_sensitivities, sample_rows
 from .sketching import sketch
+from .weighted import WeightedSVDResult, fwsvd, weighted_svd
 
 _fill()
 del _fill
@@ -21,3 +22,4 @@ del _fill
 __version__ = getattr(_core, "__version__", "0.0.0")
 __all__ = ["rsvd", "range_finder", "estimate_error", "SVDResult", "ErrorEstimate", "__version__"]
 __all__ += ["leverage_scores", "lewis_weights", "lp_sensitivities", "sample_rows", "RowSample", "sketch"]
+__all__ += ["weighted_svd", "fwsvd", "WeightedSVDResult"]
