@@ -115,6 +115,8 @@ struct Host {
   template <class T>
   void row_norms_pass(DenseView<const T> A, DenseView<const T> P, double* q, double gamma, double* H) const {
     host::row_norms_pass(A, P, q, gamma, H);
+  }
+
   // --- weighted --- (kernels in host/weighted_kernels.hpp)
   template <class T>
   WeightStats weight_stats(DenseView<const T> W) const { return host::weight_stats(W); }
