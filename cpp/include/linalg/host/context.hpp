@@ -9,6 +9,7 @@
 #include "linalg/core/buffer.hpp"
 #include "linalg/core/view.hpp"
 #include "linalg/host/csr_kernels.hpp"
+#include "linalg/host/als_kernels.hpp"
 
 namespace linalg::host {
 
@@ -95,6 +96,18 @@ struct Host {
   // Small matrices live in host memory already; the CUDA context copies.
   template <class T>
   void to_host(DenseView<const T> X, T* out) const { copy<T>(X, {out, X.rows, X.cols, X.rows > 0 ? X.rows : 1, false}); }
+
+  // --- completion ---
+  // Per-row regularised least squares of one alternating-minimisation
+  // half-step (host/als_kernels.hpp).
+  template <class T>
+  void als_solve_rows(const RowSolveArgs<T>& a) const { solve_rows(a); }
+  // out (s x kw) = sparse sign sketch of the n rows of D (row j at D + j ld).
+  template <class T>
+  void als_sketch_rows(const T* D, index_t n, index_t kw, index_t ld, index_t s, int zeta, std::uint64_t seed,
+                       T* out) const {
+    sketch_rows(D, n, kw, ld, s, zeta, seed, out);
+  }
 };
 
 }  // namespace linalg::host
