@@ -263,7 +263,8 @@ def _progress_line(it, max_iter, train, val):
 
 def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=50, tol=1e-5, biases=False,
              weights=None, split_samples=False, validation=None, patience=3, seed=None,
-             callback: Callable | None = None, progress=False, inner_steps=3, clip=3.0) -> CompletionResult:
+             callback: Callable | None = None, progress=False, inner_steps=3, clip=3.0,
+             init_power_iters=4) -> CompletionResult:
     r"""Complete a partially observed matrix with a rank-k model, by alternating minimisation.
 
     Fits, over the observed set :math:`\Omega`,
@@ -348,6 +349,11 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
         CG steps per row and half-step (``cg``, ``sketch``).
     clip : float, default 3
         Incoherence threshold of the initialisation, in units of sqrt(k/m).
+    init_power_iters : int, default 4
+        Power steps of the initial SVD (subspace iteration,
+        ``linalg.rsvd(..., method="subspace", power_iters=...)``). Not
+        adaptive: most of the energy of the sampled matrix is noise, and the
+        adaptive rule would stop before the top-k subspace is found.
 
     Returns
     -------
@@ -390,6 +396,7 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
     patience = check_int(patience, "patience", 1)
     inner_steps = check_int(inner_steps, "inner_steps", 1)
     clip = _check_float(clip, "clip")
+    init_power_iters = check_int(init_power_iters, "init_power_iters", 0)
     if clip == 0:
         raise ValueError("clip must be > 0")
     if len(vals) > _INT_MAX:
@@ -416,7 +423,7 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
     # kernels need (as in linalg.rsvd for sparse input).
     with threadpool_limits(limits=1, user_api="blas"):
         return _fit(rows, cols, vals, w, m, n, rank, biases, reg, solver, inner_steps, clip, key, split_samples,
-                    max_iter, tol, patience, val, callback, progress, state_cls)
+                    max_iter, tol, patience, val, callback, progress, state_cls, init_power_iters)
 
 
 def _factors(state):
@@ -427,10 +434,11 @@ def _factors(state):
 
 
 def _fit(rows, cols, vals, w, m, n, rank, biases, reg, solver, inner_steps, clip, key, split_samples, max_iter, tol,
-         patience, val, callback, progress, state_cls):
+         patience, val, callback, progress, state_cls, init_power_iters):
     subsets = 2 * max_iter + 1 if split_samples else 0
     t_start = time.perf_counter()
-    state = state_cls(rows, cols, vals, w, m, n, rank, bool(biases), reg, solver, inner_steps, clip, key, subsets)
+    state = state_cls(rows, cols, vals, w, m, n, rank, bool(biases), reg, solver, inner_steps, clip, key, subsets,
+                      init_power_iters)
     state.initialize()
     init_time = time.perf_counter() - t_start
     rms = float(np.sqrt(np.mean(np.square(vals, dtype=np.float64))))

@@ -54,7 +54,7 @@ void bind_state(nb::module_& m, const char* name) {
       .def("__init__",
            [](S* self, const I64& rows, const I64& cols, const Vec<T>& vals, nb::object weights, index_t m_, index_t n_,
               index_t rank, bool biases, double reg, const std::string& solver, int steps, double clip,
-              std::uint64_t seed, int subsets) {
+              std::uint64_t seed, int subsets, int init_power_iters) {
              const index_t len = static_cast<index_t>(vals.shape(0));
              require(static_cast<index_t>(rows.shape(0)) == len && static_cast<index_t>(cols.shape(0)) == len,
                      "rows, cols and values must have the same length");
@@ -74,6 +74,8 @@ void bind_state(nb::module_& m, const char* name) {
              o.steps = steps;
              o.clip = clip;
              o.seed = seed;
+             require(init_power_iters >= 0, "init_power_iters must be >= 0");
+             o.init_power_iters = init_power_iters;
              new (self) S();
              nb::gil_scoped_release release;
              auto obs = completion::build_observations<T>(m_, n_, rows.data(), cols.data(), vals.data(), w, len,
@@ -82,7 +84,7 @@ void bind_state(nb::module_& m, const char* name) {
            },
            nb::arg("rows"), nb::arg("cols"), nb::arg("values"), nb::arg("weights").none(), nb::arg("m"), nb::arg("n"),
            nb::arg("rank"), nb::arg("biases"), nb::arg("reg"), nb::arg("solver"), nb::arg("steps"), nb::arg("clip"),
-           nb::arg("seed"), nb::arg("subsets"))
+           nb::arg("seed"), nb::arg("subsets"), nb::arg("init_power_iters"))
       .def("initialize", [](S& s) { s.alg->initialize(); }, nb::call_guard<nb::gil_scoped_release>())
       .def("iterate",
            [](S& s, int it) {

@@ -80,26 +80,36 @@ Observations<T> build_observations(index_t m, index_t n, const std::int64_t* row
   if (weights) a.wt.resize(len);
   if (subsets > 0) a.subset.resize(len);
   index_t dup_row = -1, dup_col = -1;
-#pragma omp parallel for schedule(dynamic, 256) if (len > (1 << 16))
-  for (index_t r = 0; r < m; ++r) {
-    auto* b = order.data() + a.ptr[r];
-    auto* f = order.data() + a.ptr[r + 1];
-    std::sort(b, f, [&](std::int32_t x, std::int32_t y) { return cols[x] < cols[y]; });
-    for (std::int32_t e = a.ptr[r]; e < a.ptr[r + 1]; ++e) {
-      const std::int32_t src = order[e];
-      a.idx[e] = static_cast<std::int32_t>(cols[src]);
-      a.val[e] = vals[src];
-      if (weights) a.wt[e] = weights[src];
-      if (subsets > 0) {
-        rng::Philox4x32 w = rng::draw(seed, static_cast<std::uint64_t>(r), static_cast<std::uint32_t>(cols[src]),
-                                      kSplitStream);
-        a.subset[e] = static_cast<std::uint16_t>(rng::bounded(w.v[0], static_cast<std::uint32_t>(subsets)));
-      }
-      if (e > a.ptr[r] && a.idx[e] == a.idx[e - 1]) {
+#pragma omp parallel if (len > (1 << 16))
+  {
+    // Sort each row by column on local keys (column << 32 | entry), so the
+    // comparisons never reach back into the input arrays.
+    std::vector<std::uint64_t> keys;
+#pragma omp for schedule(dynamic, 256)
+    for (index_t r = 0; r < m; ++r) {
+      const std::int32_t b = a.ptr[r], f = a.ptr[r + 1];
+      keys.resize(static_cast<std::size_t>(f - b));
+      for (std::int32_t e = b; e < f; ++e)
+        keys[e - b] = (static_cast<std::uint64_t>(cols[order[e]]) << 32) | static_cast<std::uint32_t>(order[e]);
+      std::sort(keys.begin(), keys.end());
+      for (std::int32_t e = b; e < f; ++e) {
+        const std::uint64_t key = keys[e - b];
+        const auto src = static_cast<index_t>(key & 0xffffffffu);
+        const auto col = static_cast<std::int32_t>(key >> 32);
+        a.idx[e] = col;
+        a.val[e] = vals[src];
+        if (weights) a.wt[e] = weights[src];
+        if (subsets > 0) {
+          rng::Philox4x32 w = rng::draw(seed, static_cast<std::uint64_t>(r), static_cast<std::uint32_t>(col),
+                                        kSplitStream);
+          a.subset[e] = static_cast<std::uint16_t>(rng::bounded(w.v[0], static_cast<std::uint32_t>(subsets)));
+        }
+        if (e > b && col == a.idx[e - 1]) {
 #pragma omp critical(linalg_completion_dup)
-        if (dup_row < 0 || r < dup_row) {
-          dup_row = r;
-          dup_col = a.idx[e];
+          if (dup_row < 0 || r < dup_row) {
+            dup_row = r;
+            dup_col = col;
+          }
         }
       }
     }
