@@ -445,6 +445,7 @@ def _fit(rows, cols, vals, w, m, n, rank, biases, reg, solver, inner_steps, clip
     history = {"train_rmse": [], "val_rmse": [], "objective": [], "time": []}
     best, best_val, best_it, bad = None, np.inf, -1, 0
     prev = None
+    val_time = 0.0
     stop = "max_iter"
     for it in range(max_iter):
         t0 = time.perf_counter()
@@ -454,10 +455,12 @@ def _fit(rows, cols, vals, w, m, n, rank, biases, reg, solver, inner_steps, clip
         v_rmse = None
         factors = None
         if val is not None:
+            tv = time.perf_counter()
             factors = _factors(state)
             U, V, bu, bv, mu = factors
             pred = _core.completion_predict(U, V, bu, bv, mu, val[0], val[1])
             v_rmse = float(np.sqrt(np.mean((pred.astype(np.float64) - val[2]) ** 2)))
+            val_time += time.perf_counter() - tv
         entry = {"iteration": it, "train_rmse": train, "val_rmse": v_rmse, "objective": obj, "time": dt}
         for key_ in ("train_rmse", "val_rmse", "objective", "time"):
             history[key_].append(entry[key_])
@@ -491,5 +494,6 @@ def _fit(rows, cols, vals, w, m, n, rank, biases, reg, solver, inner_steps, clip
     U, V, bu, bv, mu = best
     info = {"solver": solver, "iterations": len(history["time"]), "stop": stop, "best_iteration": best_it,
             "init_time": init_time, "reg": reg, "rank": rank, "inner_steps": inner_steps,
-            "split_samples": bool(split_samples), "init": state.init_info()}
+            "split_samples": bool(split_samples), "init": state.init_info(),
+            "validation_time": val_time}
     return CompletionResult(U, V, bu, bv, float(mu), history, info)
