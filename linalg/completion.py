@@ -263,7 +263,7 @@ def _progress_line(it, max_iter, train, val):
 
 def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=50, tol=1e-5, biases=False,
              weights=None, split_samples=False, validation=None, patience=3, seed=None,
-             callback: Callable | None = None, progress=False, inner_steps=3, clip=3.0,
+             callback: Callable | None = None, progress=False, inner_steps=None, clip=3.0,
              init_power_iters=4) -> CompletionResult:
     r"""Complete a partially observed matrix with a rank-k model, by alternating minimisation.
 
@@ -345,8 +345,12 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
         entry (a dict); returning True stops the fit.
     progress : bool, default False
         Show a progress line with the current RMSE on stderr.
-    inner_steps : int, default 3
-        CG steps per row and half-step (``cg``, ``sketch``).
+    inner_steps : int, optional
+        CG steps per row and half-step: default 2 for ``cg``, 3 for
+        ``sketch`` (on P5 these reach exact ALS's held-out RMSE in as many
+        iterations as exact ALS; the whitened solver with 2 steps was
+        measured to converge much more slowly there). Ignored by
+        ``cholesky``.
     clip : float, default 3
         Incoherence threshold of the initialisation, in units of sqrt(k/m).
     init_power_iters : int, default 4
@@ -394,6 +398,8 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
     max_iter = check_int(max_iter, "max_iter", 1, 32767)
     tol = _check_float(tol, "tol")
     patience = check_int(patience, "patience", 1)
+    if inner_steps is None:
+        inner_steps = 3 if solver == "sketch" else 2
     inner_steps = check_int(inner_steps, "inner_steps", 1)
     clip = _check_float(clip, "clip")
     init_power_iters = check_int(init_power_iters, "init_power_iters", 0)

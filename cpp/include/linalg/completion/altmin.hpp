@@ -55,7 +55,7 @@ struct AltMinOptions {
   int steps = 3;              // CG steps per row and half-step (cg, sketch)
   double clip = 3.0;          // incoherence threshold, in units of sqrt(k / m)
   std::uint64_t seed = 0;
-  int sketch_factor = 8;      // sketch rows per unknown
+  int sketch_factor = 40;     // sketch rows per unknown
   int zeta = 8;               // nonzeros per column of the sparse sign sketch
   int init_power_iters = 4;   // Krylov blocks - 1 of the initial SVD
 };
