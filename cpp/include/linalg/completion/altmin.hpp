@@ -138,15 +138,20 @@ class AltMin {
           }
       for (index_t j = 0; j < n; ++j) cb[j] = cc[j] > 0 ? static_cast<T>(cs[j] / (cc[j] + o_.reg)) : T(0);
     }
-    // (1/p) P_Omega(M - mu - b - c) with the CSR structure of Omega.
+    // (1/p) P_Omega(M - mu - b - c) with the CSR structure of Omega. The
+    // SVD runs in float32 for float64 data: it only seeds the iterations
+    // (its subspace error, set by the sampling noise, dwarfs float32
+    // rounding) and its sparse products are bound by memory traffic, which
+    // float32 halves.
+    using S = float;
     const double p = count / (static_cast<double>(m) * static_cast<double>(n));
-    std::vector<T> resid(static_cast<std::size_t>(nnz));
+    std::vector<S> resid(static_cast<std::size_t>(nnz));
 #pragma omp parallel for schedule(static) if (nnz > (1 << 16))
     for (index_t i = 0; i < m; ++i)
       for (std::int32_t e = R.ptr[i]; e < R.ptr[i + 1]; ++e)
-        resid[e] = active(e) ? static_cast<T>((R.val[e] - f_.mean - rb[i] - cb[R.idx[e]]) / p) : T(0);
-    CsrView<T, std::int32_t> csr{resid.data(), R.idx.data(), R.ptr.data(), m, n, false};
-    lowrank::Operator<T> op(csr);
+        resid[e] = active(e) ? static_cast<S>((R.val[e] - f_.mean - rb[i] - cb[R.idx[e]]) / p) : S(0);
+    CsrView<S, std::int32_t> csr{resid.data(), R.idx.data(), R.ptr.data(), m, n, false};
+    lowrank::Operator<S> op(csr);
     lowrank::RsvdOptions ro;
     ro.rank = k;
     ro.test_matrix.seed = o_.seed;
@@ -155,10 +160,11 @@ class AltMin {
     // (measured on P5: one of the ten directions missed entirely).
     ro.method = lowrank::Method::Subspace;
     ro.power_iters = o_.init_power_iters;
-    lowrank::SvdFactors<T> svd = lowrank::rsvd(ctx_, op, ro, init_report, static_cast<double>(nnz));
+    lowrank::SvdFactors<S> svd = lowrank::rsvd(ctx_, op, ro, init_report, static_cast<double>(nnz));
     // Clip rows of U above the incoherence threshold, re-orthonormalise,
     // and keep each column's sign (Householder QR may flip it).
-    Matrix<T>& U = svd.U;
+    Matrix<T> U(m, k);
+    for (index_t e = 0; e < m * k; ++e) U.data()[e] = static_cast<T>(svd.U.data()[e]);
     const T tau = static_cast<T>(o_.clip * std::sqrt(static_cast<double>(k) / static_cast<double>(m)));
     for (index_t i = 0; i < m; ++i) {
       T s = T(0);
