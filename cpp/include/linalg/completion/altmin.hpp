@@ -16,7 +16,9 @@
 //              as in the `implicit` library).
 //   Sketch   - sketch-and-precondition after Gu, Song, Yin & Zhang (ICLR
 //              2024): the fixed factor's design [F 1] is sketched with a
-//              sparse sign embedding (s = 8 kw rows), the eigendecomposition
+//              sparse sign embedding (s = 40 kw rows, 8 nonzeros per
+//              column: a subspace embedding with distortion about
+//              sqrt(kw / s) = 0.16), the eigendecomposition
 //              of the sketch's Gram, V diag(l) V^T, whitens it: T = V l^{-1/2}.
 //              Every row's design is a uniform sample of the rows of [F 1]
 //              (the paper's sampling model), so one sketch preconditions all
