@@ -5,7 +5,8 @@
 //
 // (biases b, c and the mean mu only when asked). Initialisation (Jain,
 // Netrapalli & Sanghavi 2013): the top-k SVD of (1/p) P_Omega(M - mu - b - c)
-// by the core's randomized SVD, rows of U above the incoherence threshold
+// by the core's randomized SVD (fixed-depth subspace iteration, run in float32),
+// rows of U above the incoherence threshold
 // clip * sqrt(k/m) scaled down to it, U re-orthonormalised; X = U S^{1/2},
 // Y = V S^{1/2}. Each iteration updates Y given X (one small least-squares
 // problem per column), then X given Y (one per row). The per-row solvers:
