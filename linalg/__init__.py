@@ -15,6 +15,7 @@ from .rsvd import estimate_error, range_finder, rsvd
 from .sampling import RowSample, leverage_scores, lewis_weights, lp_sensitivities, sample_rows
 from .sketching import sketch
 from .weighted import WeightedSVDResult, fwsvd, weighted_svd
+from .completion import CompletionResult, complete
 
 _fill()
 del _fill
@@ -23,3 +24,4 @@ __version__ = getattr(_core, "__version__", "0.0.0")
 __all__ = ["rsvd", "range_finder", "estimate_error", "SVDResult", "ErrorEstimate", "__version__"]
 __all__ += ["leverage_scores", "lewis_weights", "lp_sensitivities", "sample_rows", "RowSample", "sketch"]
 __all__ += ["weighted_svd", "fwsvd", "WeightedSVDResult"]
+__all__ += ["complete", "CompletionResult"]

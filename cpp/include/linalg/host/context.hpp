@@ -12,6 +12,7 @@
 #include "linalg/host/row_norms.hpp"
 #include "linalg/host/sketch_apply.hpp"
 #include "linalg/host/weighted_kernels.hpp"
+#include "linalg/host/als_kernels.hpp"
 
 namespace linalg::host {
 
@@ -137,6 +138,16 @@ struct Host {
   template <class T>
   std::int64_t batched_spd_solve(DenseView<const T> G, DenseView<const T> R, DenseView<T> X, index_t k) const {
     return host::batched_spd_solve(G, R, X, k);
+  // --- completion ---
+  // Per-row regularised least squares of one alternating-minimisation
+  // half-step (host/als_kernels.hpp).
+  template <class T>
+  void als_solve_rows(const RowSolveArgs<T>& a) const { solve_rows(a); }
+  // out (s x kw) = sparse sign sketch of the n rows of D (row j at D + j ld).
+  template <class T>
+  void als_sketch_rows(const T* D, index_t n, index_t kw, index_t ld, index_t s, int zeta, std::uint64_t seed,
+                       T* out) const {
+    sketch_rows(D, n, kw, ld, s, zeta, seed, out);
   }
 };
 

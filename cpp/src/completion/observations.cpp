@@ -1,0 +1,129 @@
+#include "linalg/completion/observations.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+#include <string>
+
+#include "linalg/core/errors.hpp"
+#include "linalg/rng/draws.hpp"
+
+namespace linalg::completion {
+
+namespace {
+
+constexpr std::uint32_t kSplitStream = 0x53504c;  // draws of the sample split
+
+// CSR of the transpose: scanning rows in order keeps each column sorted by
+// row.
+template <class T>
+Layout<T> transpose_layout(const Layout<T>& a) {
+  Layout<T> t;
+  t.rows = a.cols;
+  t.cols = a.rows;
+  const index_t nnz = a.nnz();
+  t.ptr.assign(static_cast<std::size_t>(a.cols + 1), 0);
+  for (index_t e = 0; e < nnz; ++e) ++t.ptr[a.idx[e] + 1];
+  for (index_t c = 0; c < a.cols; ++c) t.ptr[c + 1] += t.ptr[c];
+  std::vector<std::int32_t> next(t.ptr.begin(), t.ptr.end() - 1);
+  t.idx.resize(nnz);
+  t.val.resize(nnz);
+  if (!a.wt.empty()) t.wt.resize(nnz);
+  if (!a.subset.empty()) t.subset.resize(nnz);
+  for (index_t r = 0; r < a.rows; ++r)
+    for (std::int32_t e = a.ptr[r]; e < a.ptr[r + 1]; ++e) {
+      const std::int32_t d = next[a.idx[e]]++;
+      t.idx[d] = static_cast<std::int32_t>(r);
+      t.val[d] = a.val[e];
+      if (!a.wt.empty()) t.wt[d] = a.wt[e];
+      if (!a.subset.empty()) t.subset[d] = a.subset[e];
+    }
+  return t;
+}
+
+}  // namespace
+
+template <class T>
+Observations<T> build_observations(index_t m, index_t n, const std::int64_t* rows, const std::int64_t* cols,
+                                   const T* vals, const T* weights, index_t len, int subsets, std::uint64_t seed) {
+  constexpr index_t kMax = std::numeric_limits<std::int32_t>::max();
+  require(m >= 1 && n >= 1, "shape must be positive");
+  require(m <= kMax && n <= kMax, "shape: each side must be below 2^31");
+  require(len >= 1, "observed is empty: no entries");
+  require(len <= kMax, "observed: at most 2^31 - 1 entries are supported");
+  require(subsets >= 0 && subsets <= 65535, "subsets must be in [0, 65535]");
+  Observations<T> o;
+  o.m = m;
+  o.n = n;
+  o.subsets = subsets;
+  Layout<T>& a = o.by_row;
+  a.rows = m;
+  a.cols = n;
+  a.ptr.assign(static_cast<std::size_t>(m + 1), 0);
+  for (index_t e = 0; e < len; ++e) {
+    const std::int64_t r = rows[e], c = cols[e];
+    if (r < 0 || r >= m || c < 0 || c >= n)
+      throw invalid_argument("observed: entry " + std::to_string(e) + " has index (" + std::to_string(r) + ", " +
+                             std::to_string(c) + ") outside the shape (" + std::to_string(m) + ", " +
+                             std::to_string(n) + ")");
+    ++a.ptr[r + 1];
+  }
+  for (index_t r = 0; r < m; ++r) a.ptr[r + 1] += a.ptr[r];
+  // Scatter the entry numbers by row, then sort each row by column.
+  std::vector<std::int32_t> order(static_cast<std::size_t>(len));
+  {
+    std::vector<std::int32_t> next(a.ptr.begin(), a.ptr.end() - 1);
+    for (index_t e = 0; e < len; ++e) order[next[rows[e]]++] = static_cast<std::int32_t>(e);
+  }
+  a.idx.resize(len);
+  a.val.resize(len);
+  if (weights) a.wt.resize(len);
+  if (subsets > 0) a.subset.resize(len);
+  index_t dup_row = -1, dup_col = -1;
+#pragma omp parallel if (len > (1 << 16))
+  {
+    // Sort each row by column on local keys (column << 32 | entry), so the
+    // comparisons never reach back into the input arrays.
+    std::vector<std::uint64_t> keys;
+#pragma omp for schedule(dynamic, 256)
+    for (index_t r = 0; r < m; ++r) {
+      const std::int32_t b = a.ptr[r], f = a.ptr[r + 1];
+      keys.resize(static_cast<std::size_t>(f - b));
+      for (std::int32_t e = b; e < f; ++e)
+        keys[e - b] = (static_cast<std::uint64_t>(cols[order[e]]) << 32) | static_cast<std::uint32_t>(order[e]);
+      std::sort(keys.begin(), keys.end());
+      for (std::int32_t e = b; e < f; ++e) {
+        const std::uint64_t key = keys[e - b];
+        const auto src = static_cast<index_t>(key & 0xffffffffu);
+        const auto col = static_cast<std::int32_t>(key >> 32);
+        a.idx[e] = col;
+        a.val[e] = vals[src];
+        if (weights) a.wt[e] = weights[src];
+        if (subsets > 0) {
+          rng::Philox4x32 w = rng::draw(seed, static_cast<std::uint64_t>(r), static_cast<std::uint32_t>(col),
+                                        kSplitStream);
+          a.subset[e] = static_cast<std::uint16_t>(rng::bounded(w.v[0], static_cast<std::uint32_t>(subsets)));
+        }
+        if (e > b && col == a.idx[e - 1]) {
+#pragma omp critical(linalg_completion_dup)
+          if (dup_row < 0 || r < dup_row) {
+            dup_row = r;
+            dup_col = col;
+          }
+        }
+      }
+    }
+  }
+  if (dup_row >= 0)
+    throw invalid_argument("observed: duplicate (row, col) pair (" + std::to_string(dup_row) + ", " +
+                           std::to_string(dup_col) + "); sum or drop duplicates first");
+  o.by_col = transpose_layout(a);
+  return o;
+}
+
+template Observations<float> build_observations<float>(index_t, index_t, const std::int64_t*, const std::int64_t*,
+                                                       const float*, const float*, index_t, int, std::uint64_t);
+template Observations<double> build_observations<double>(index_t, index_t, const std::int64_t*, const std::int64_t*,
+                                                         const double*, const double*, index_t, int, std::uint64_t);
+
+}  // namespace linalg::completion
