@@ -138,6 +138,8 @@ struct Host {
   template <class T>
   std::int64_t batched_spd_solve(DenseView<const T> G, DenseView<const T> R, DenseView<T> X, index_t k) const {
     return host::batched_spd_solve(G, R, X, k);
+  }
+
   // --- completion ---
   // Per-row regularised least squares of one alternating-minimisation
   // half-step (host/als_kernels.hpp).
