@@ -48,6 +48,11 @@ struct TensorView {
     const index_t I = shape.empty() ? 1 : shape[0];
     return {data, I, I > 0 ? size() / I : 0, I > 0 ? I : 1, false};
   }
+  // X_(n) as one column-major I_n x R matrix; valid when left(n) == 1.
+  DenseView<T> lead(int n) const {
+    const index_t I = shape[n];
+    return {data, I, right(n), I > 0 ? I : 1, false};
+  }
   operator TensorView<const T>() const { return {data, shape}; }
 };
 

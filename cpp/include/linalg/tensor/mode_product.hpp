@@ -50,7 +50,7 @@ void mode_product(const Ctx& ctx, TensorView<const T> X, int n, DenseView<const 
   const index_t L = X.left(n), I = X.shape[n], R = X.right(n), J = A.rows;
   require(A.cols == I && Y.shape[n] == J && Y.size() == L * J * R, "mode_product: shape mismatch");
   if (L == 1) {
-    ctx.gemm(T(1), A, DenseView<const T>(X.unfold0()), T(0), Y.unfold0());
+    ctx.gemm(T(1), A, DenseView<const T>(X.lead(n)), T(0), Y.lead(n));
     return;
   }
   if (!use_loop(L, R)) {
@@ -70,7 +70,7 @@ template <class Ctx, class T>
 void unfold_apply(const Ctx& ctx, TensorView<const T> X, int n, DenseView<const T> B, DenseView<T> Y) {
   const index_t L = X.left(n), R = X.right(n);
   if (L == 1) {
-    ctx.gemm(T(1), X.unfold0(), B, T(0), Y);
+    ctx.gemm(T(1), X.lead(n), B, T(0), Y);
     return;
   }
   for (index_t r = 0; r < R; ++r)
@@ -82,7 +82,7 @@ template <class Ctx, class T>
 void unfold_apply_t(const Ctx& ctx, TensorView<const T> X, int n, DenseView<const T> Q, DenseView<T> Z) {
   const index_t L = X.left(n), R = X.right(n);
   if (L == 1) {
-    ctx.gemm(T(1), X.unfold0().t(), Q, T(0), Z);
+    ctx.gemm(T(1), X.lead(n).t(), Q, T(0), Z);
     return;
   }
   for (index_t r = 0; r < R; ++r) ctx.gemm(T(1), X.slice(n, r), Q, T(0), Z.row_block(r * L, L));
@@ -94,7 +94,7 @@ template <class Ctx, class T>
 void mode_gram(const Ctx& ctx, TensorView<const T> X, int n, DenseView<T> G) {
   const index_t L = X.left(n), R = X.right(n);
   if (L == 1) {
-    ctx.gram(X.unfold0().t(), G);
+    ctx.gram(X.lead(n).t(), G);
     return;
   }
   if (R == 1) {
@@ -119,7 +119,7 @@ Matrix<T> unfold_copy(const Ctx& ctx, TensorView<const T> X, int n) {
   const index_t L = X.left(n), I = X.shape[n], R = X.right(n);
   Matrix<T> U(I, L * R);
   if (L == 1) {
-    ctx.copy(DenseView<const T>(X.unfold0()), U.view());
+    ctx.copy(DenseView<const T>(X.lead(n)), U.view());
     return U;
   }
   for (index_t r = 0; r < R; ++r)
