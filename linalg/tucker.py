@@ -105,9 +105,10 @@ def tucker(X, ranks=None, *, tol=None, method="hooi", randomized=True, oversampl
     range finder on the unfolding (``l = r_n + oversample`` Gaussian columns,
     ``power_iters`` power steps; Halko, Martinsson & Tropp 2011), then the top
     ``r_n`` left singular vectors of :math:`Q^T X_{(n)}` — unless the exact
-    route costs fewer flops: the eigenvectors of the Gram matrix
+    route costs less: the eigenvectors of the Gram matrix
     :math:`X_{(n)}X_{(n)}^T` for a short, fat unfolding (:math:`I_n \le
-    4l(q+1)`; one pass, no :math:`I_n \times P` temporaries), or the SVD of a
+    8l(q+1)`: the syrk runs near the GEMM peak while the sketch passes are
+    memory-bound; one pass, no :math:`I_n \times P` temporaries), or the SVD of a
     tall one. ``randomized="always"`` uses the range finder for every
     truncated mode; with ``power_iters=0`` it satisfies
     :math:`\mathbb{E}\|X-\hat X\|^2 \le \sum_n (1 + r_n/(p-1))\Delta_n^2`

@@ -35,6 +35,9 @@ struct ModeBasis {
   std::vector<double> sq;      // squared singular values found, descending
   double kept = 0.0;           // ||U^T X_(n)||_F^2
   std::string route;           // "gram", "svd", "randomized", "identity"
+  // Randomized route: Z = X_(n)^T Q (P x l) and W (l x r) with U = Q W, so
+  // that U^T X_(n) = W^T Z^T needs no further pass over X.
+  Matrix<T> Z, W;
 };
 
 // Columns of the eigenvector matrix V (n x n, eigenvalues ascending) for the
@@ -124,12 +127,29 @@ ModeBasis<T> randomized_basis(const Ctx& ctx, TensorView<const T> X, int n, inde
   ModeBasis<T> b;
   b.sq.resize(l);
   for (index_t j = 0; j < l; ++j) b.sq[j] = std::max(0.0, static_cast<double>(w[l - 1 - j]));
-  Matrix<T> W = top_columns(ctx, DenseView<const T>(G.view()), r);
+  b.W = top_columns(ctx, DenseView<const T>(G.view()), r);
   b.U = Matrix<T>(I, r);
-  ctx.gemm(T(1), DenseView<const T>(Q.view()), DenseView<const T>(W.view()), T(0), b.U.view());
+  ctx.gemm(T(1), DenseView<const T>(Q.view()), DenseView<const T>(b.W.view()), T(0), b.U.view());
   for (index_t j = 0; j < r; ++j) b.kept += b.sq[j];
   b.route = "randomized";
+  b.Z = std::move(Om);
   return b;
+}
+
+// Y = X x_n U^T for a randomized basis, from its sketch: Y_(n) = W^T Z^T
+// (an r x l x P GEMM instead of a pass over X), then the (r, L, R) result
+// is put in the tensor's (L, r, R) order.
+template <class Ctx, class T>
+void project_from_sketch(const Ctx& ctx, const ModeBasis<T>& b, index_t L, index_t R, TensorView<T> Y) {
+  const index_t r = b.W.cols();
+  if (L == 1) {
+    ctx.gemm(T(1), DenseView<const T>(b.W.view()).t(), DenseView<const T>(b.Z.view()).t(), T(0),
+             DenseView<T>{Y.data, r, R, r, false});
+    return;
+  }
+  Matrix<T> Yp(r, L * R);
+  ctx.gemm(T(1), DenseView<const T>(b.W.view()).t(), DenseView<const T>(b.Z.view()).t(), T(0), Yp.view());
+  mode_first_back(Yp.data(), L, r, R, Y.data);
 }
 
 template <class T>

@@ -62,13 +62,18 @@ struct TuckerFactors {
   std::vector<Matrix<T>> factors;
 };
 
-// Flop model of the two routes for an I x P unfolding (comment at the top
-// of mode_basis.hpp): the exact one wins when I <= 4 l (q + 1) (short-fat)
-// or P <= l (q + 1) (tall), and whenever the sketch would fill the space.
+// Cost model of the two routes for an I x P unfolding (comment at the top
+// of mode_basis.hpp). In flops the Gram route wins while I <= 4 l (q + 1);
+// but its syrk runs near the GEMM peak while the range finder's 2q + 2
+// passes with l columns are memory-bound, draw P l Gaussians and call BLAS
+// many times (measured on P4a, 300 x 90000, l = 30, q = 1, 2 cores: the
+// Gram route took a third of the randomized one's CPU time), so the
+// threshold is doubled: exact when I <= 8 l (q + 1) (short-fat) or
+// P <= l (q + 1) (tall), and whenever the sketch would fill the space.
 inline bool exact_is_cheaper(index_t I, index_t P, index_t l, int q) {
   if (l >= std::min(I, P)) return true;
   const double I_ = static_cast<double>(I), P_ = static_cast<double>(P), l_ = static_cast<double>(l);
-  return I <= P ? I_ <= 4.0 * l_ * (q + 1) : P_ <= l_ * (q + 1);
+  return I <= P ? I_ <= 8.0 * l_ * (q + 1) : P_ <= l_ * (q + 1);
 }
 
 namespace detail {
@@ -175,7 +180,10 @@ TuckerFactors<T> sthosvd(const Ctx& ctx, TensorView<const T> X, const TuckerOpti
     rep.order.push_back(n);
     rep.bases[n] = b.route;
     Tensor<T> next(detail::with_dim(in.shape, n, r));
-    mode_product(ctx, in, n, DenseView<const T>(b.U.view()).t(), next.view());
+    if (b.Z.rows() > 0)
+      project_from_sketch(ctx, b, in.left(n), in.right(n), next.view());
+    else
+      mode_product(ctx, in, n, DenseView<const T>(b.U.view()).t(), next.view());
     out.factors[n] = std::move(b.U);
     cur = std::move(next);
     in = cur.cview();
