@@ -263,8 +263,11 @@ TuckerFactors<T> hooi(const Ctx& ctx, TensorView<const T> X, const TuckerOptions
       std::vector<int> others;
       for (int k : active)
         if (k != n && !(i > 0 && k == active[0])) others.push_back(k);
-      Tensor<T> Y = detail::contract(ctx, i == 0 ? X : Xa.cview(), f.factors, others);
-      ModeBasis<T> b = exact_basis(ctx, Y.cview(), n, rep.ranks[n], 0.0);
+      TensorView<const T> base = i == 0 ? X : Xa.cview();
+      Tensor<T> Yt;
+      if (!others.empty()) Yt = detail::contract(ctx, base, f.factors, others);
+      TensorView<const T> Y = others.empty() ? base : Yt.cview();
+      ModeBasis<T> b = exact_basis(ctx, Y, n, rep.ranks[n], 0.0);
       routes[n] = b.route;
       f.factors[n] = std::move(b.U);
       if (i == 0 && active.size() > 1) {
@@ -272,8 +275,8 @@ TuckerFactors<T> hooi(const Ctx& ctx, TensorView<const T> X, const TuckerOptions
         mode_product(ctx, X, n, DenseView<const T>(f.factors[n].view()).t(), Xa.view());
       }
       if (i + 1 == active.size()) {
-        core = Tensor<T>(detail::with_dim(Y.shape(), n, rep.ranks[n]));
-        mode_product(ctx, Y.cview(), n, DenseView<const T>(f.factors[n].view()).t(), core.view());
+        core = Tensor<T>(detail::with_dim(Y.shape, n, rep.ranks[n]));
+        mode_product(ctx, Y, n, DenseView<const T>(f.factors[n].view()).t(), core.view());
         core_sq = tensor_frobenius_sq(ctx, core.cview());
       }
     }
