@@ -332,3 +332,13 @@ def test_demo_runs_and_reports_small_errors():
         cells = line.split()
         err, ratio = float(cells[-3]), float(cells[-2])
         assert 0 < err < 0.5 and ratio <= 1.02, line
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_sthosvd_truncates_largest_reduction_first(order):
+    X = np.asarray(spectral_tensor((40, 10, 30, 6), "block", rng=1, order=order).X)
+    res = linalg.tucker(X, (4, 5, 6, 2), method="sthosvd")
+    # Reductions I_n / r_n: 10, 2, 5, 3.
+    assert res.info["order"] == [0, 2, 3, 1]
+    res = linalg.tucker(X, (4, None, 6, 6), method="sthosvd")
+    assert res.info["order"] == [0, 2]  # modes kept whole are not truncated
