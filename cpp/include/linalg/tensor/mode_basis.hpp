@@ -103,7 +103,11 @@ ModeBasis<T> exact_basis(const Ctx& ctx, TensorView<const T> X, int n, index_t r
   return b;
 }
 
-// The randomized route with basis size l (r < l <= min(I_n, P)).
+// The randomized route with basis size l (r < l <= min(I_n, P)): the
+// algorithm of lowrank::range_finder (HMT Alg. 4.4, same orthonormalize),
+// written against the unfolding products of mode_product.hpp because
+// lowrank::Operator holds one dense view and a middle-mode unfolding is a
+// batch of strided slices.
 template <class Ctx, class T>
 ModeBasis<T> randomized_basis(const Ctx& ctx, TensorView<const T> X, int n, index_t r, index_t l, int q,
                               std::uint64_t seed, int stream) {
