@@ -272,6 +272,7 @@ def parse(argv):
                    help="write RESULTS.md (default: after a full run of all problems)")
     p.add_argument("--no-write", dest="write", action="store_false")
     p.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    p.add_argument("--section", default="tucker", help="RESULTS.md section to (re)write")
     o = p.parse_args(argv)
     o.size = "quick" if o.quick else "full"
     o.problems = [s.strip() for s in o.problems.split(",") if s.strip()]
@@ -310,13 +311,13 @@ def main(argv=None):
     if opts.write:
         cmd = "python benchmarks/tucker.py " + " ".join(shlex.quote(a) for a in argv)
         text = "\n".join([
-            "## Tucker (`benchmarks/tucker.py`)", "",
+            "## Tucker (`benchmarks/tucker.py`)" + ("" if opts.section == "tucker" else f" — {opts.section}"), "",
             f"Command: `{cmd.strip()}` — median of {opts.repeats} calls (one call above {opts.cap:g} s).", "",
             C.md_table(["machine", ""], C.machine_info()), "",
             f"1-min load average before / after the run: {load[0]:.2f} / {load[1]:.2f}.", "",
             f"Square GEMM rate ({size}³): float64 {rate / 1e9:.1f} GFLOP/s.", "",
             "\n\n".join(out), "", f"Total benchmark time: {total:.0f} s."])
-        print(f"wrote section tucker of {C.write_section('tucker', text, opts.out)}")
+        print(f"wrote section {opts.section} of {C.write_section(opts.section, text, opts.out)}")
     return out
 
 
