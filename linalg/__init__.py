@@ -16,6 +16,7 @@ from .sampling import RowSample, leverage_scores, lewis_weights, lp_sensitivitie
 from .sketching import sketch
 from .weighted import WeightedSVDResult, fwsvd, weighted_svd
 from .completion import CompletionResult, complete
+from .tucker import TuckerResult, tucker, tucker_to_tensor
 
 _fill()
 del _fill
@@ -25,3 +26,4 @@ __all__ = ["rsvd", "range_finder", "estimate_error", "SVDResult", "ErrorEstimate
 __all__ += ["leverage_scores", "lewis_weights", "lp_sensitivities", "sample_rows", "RowSample", "sketch"]
 __all__ += ["weighted_svd", "fwsvd", "WeightedSVDResult"]
 __all__ += ["complete", "CompletionResult"]
+__all__ += ["tucker", "tucker_to_tensor", "TuckerResult"]

@@ -12,6 +12,7 @@ void bind_lowrank(nb::module_& m);
 void bind_sampling(nb::module_& m);
 void bind_weighted(nb::module_& m);
 void bind_completion(nb::module_& m);
+void bind_tensor(nb::module_& m);
 
 NB_MODULE(_core, m) {
   m.doc() = "linalg's C++ core (host context). Use the linalg package, not this module.";
@@ -35,4 +36,5 @@ NB_MODULE(_core, m) {
   bind_sampling(m);
   bind_weighted(m);
   bind_completion(m);
+  bind_tensor(m);
 }
