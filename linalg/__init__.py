@@ -12,9 +12,13 @@ from . import _core
 from ._blas import fill_dispatch_table as _fill
 from ._results import ErrorEstimate, SVDResult
 from .rsvd import estimate_error, range_finder, rsvd
+from .nystrom import EighResult, NystromSelection, nystrom, nystrom_select
+from .selection import CRResult, CURResult, IDResult, cr_product, cr_select, cur, interp_decomp
 
 _fill()
 del _fill
 
 __version__ = getattr(_core, "__version__", "0.0.0")
 __all__ = ["rsvd", "range_finder", "estimate_error", "SVDResult", "ErrorEstimate", "__version__"]
+__all__ += ["nystrom", "nystrom_select", "EighResult", "NystromSelection"]
+__all__ += ["interp_decomp", "cur", "cr_product", "cr_select", "IDResult", "CURResult", "CRResult"]

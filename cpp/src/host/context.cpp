@@ -320,4 +320,43 @@ LINALG_INSTANTIATE(float)
 LINALG_INSTANTIATE(double)
 #undef LINALG_INSTANTIATE
 
+// --- nystrom / selection ---
+template <class T>
+void Host::add_scaled(T alpha, DenseView<const T> X, DenseView<T> Y) const {
+  require(!Y.trans && X.rows == Y.rows && X.cols == Y.cols, "add_scaled: shape mismatch");
+  const index_t m = Y.rows, n = Y.cols;
+#pragma omp parallel for schedule(static) if (m * n > 65536)
+  for (index_t j = 0; j < n; ++j)
+    for (index_t i = 0; i < m; ++i) Y.data[i + j * Y.ld] += alpha * X(i, j);
+}
+
+template <class T>
+void Host::solve_upper_left(DenseView<const T> R, DenseView<T> B) const {
+  require(!B.trans && !R.trans && R.rows == B.rows && R.cols == B.rows, "solve_upper_left: shape mismatch");
+  if (B.rows == 0 || B.cols == 0) return;
+  const char side = 'L', uplo = 'U', tr = 'N', diag = 'N';
+  int m = as_int(B.rows, "rows"), n = as_int(B.cols, "cols");
+  int ldr = as_int(std::max<index_t>(R.ld, 1), "ldr"), ldb = as_int(std::max<index_t>(B.ld, 1), "ldb");
+  T one = T(1);
+  table<T>().trsm(&side, &uplo, &tr, &diag, &m, &n, &one, R.data, &ldr, B.data, &ldb);
+}
+
+template <class T>
+void Host::scatter_columns(DenseView<const T> src, const index_t* cols, DenseView<T> dst) const {
+  require(!dst.trans && src.rows == dst.rows, "scatter_columns: shape mismatch");
+  const index_t m = src.rows, n = src.cols;
+  for (index_t j = 0; j < n; ++j) require(cols[j] >= 0 && cols[j] < dst.cols, "scatter_columns: index out of range");
+#pragma omp parallel for schedule(static) if (m * n > 65536)
+  for (index_t j = 0; j < n; ++j)
+    for (index_t i = 0; i < m; ++i) dst.data[i + cols[j] * dst.ld] = src(i, j);
+}
+
+#define LINALG_INSTANTIATE_SELECT(T)                                                           \
+  template void Host::add_scaled<T>(T, DenseView<const T>, DenseView<T>) const;                 \
+  template void Host::solve_upper_left<T>(DenseView<const T>, DenseView<T>) const;              \
+  template void Host::scatter_columns<T>(DenseView<const T>, const index_t*, DenseView<T>) const;
+LINALG_INSTANTIATE_SELECT(float)
+LINALG_INSTANTIATE_SELECT(double)
+#undef LINALG_INSTANTIATE_SELECT
+
 }  // namespace linalg::host

@@ -92,6 +92,17 @@ struct Host {
   template <class T>
   void column_norms_sq(DenseView<const T> X, double* out) const;
 
+  // --- nystrom / selection ---
+  // Y += alpha X (same logical shape; Y not transposed).
+  template <class T>
+  void add_scaled(T alpha, DenseView<const T> X, DenseView<T> Y) const;
+  // B = R^{-1} B for an upper-triangular k x k R (B is k x n).
+  template <class T>
+  void solve_upper_left(DenseView<const T> R, DenseView<T> B) const;
+  // dst[:, cols[j]] = src[:, j] for j < src.cols (dst not transposed).
+  template <class T>
+  void scatter_columns(DenseView<const T> src, const index_t* cols, DenseView<T> dst) const;
+
   // Small matrices live in host memory already; the CUDA context copies.
   template <class T>
   void to_host(DenseView<const T> X, T* out) const { copy<T>(X, {out, X.rows, X.cols, X.rows > 0 ? X.rows : 1, false}); }
