@@ -72,6 +72,21 @@ def _check_psd_diagonal(mat, name):
         raise ValueError(f"{name} is not positive semidefinite: diagonal entry {name}[{i}, {i}] = {d[i]:.3g} < 0")
 
 
+def _given_sketch(sketch, n, k, tol, dtype):
+    if tol is not None:
+        raise ValueError("a given sketch matrix needs a fixed rank: pass rank, not tol")
+    if k == 0:
+        raise ValueError("a given sketch matrix needs rank")
+    om = np.asarray(sketch)
+    if om.ndim != 2 or om.shape[0] != n or not k <= om.shape[1] <= n:
+        raise ValueError(f"sketch must be 'gaussian', 'sparse_sign' or an (n, l) array with rank <= l <= n "
+                         f"(n = {n}, rank = {k}), got shape {om.shape}")
+    om = np.asfortranarray(om, dtype=dtype)
+    if not np.isfinite(om).all():
+        raise ValueError("sketch contains NaN or Inf")
+    return om
+
+
 def nystrom(A, rank=None, *, oversample=10, power_iters=0, sketch="gaussian", seed=None, tol=None,
             check_finite=True) -> EighResult:
     r"""Randomized Nyström approximation of a symmetric PSD matrix.
@@ -114,7 +129,10 @@ def nystrom(A, rank=None, *, oversample=10, power_iters=0, sketch="gaussian", se
     power_iters : int, default 0
         Power steps q; each costs one more product with A and sharpens the
         approximation for slowly decaying spectra.
-    sketch : {"gaussian", "sparse_sign"}
+    sketch : {"gaussian", "sparse_sign"} or (n, l) array
+        The test matrix G: Gaussian, sparse sign (8 nonzeros per row), or a
+        given array (rank <= l <= n; ``oversample`` is then ignored). Only
+        its range matters: G and G @ M (M invertible) give the same result.
     seed : None, int or numpy.random.Generator
     tol : float in (0, 1), optional
         Target relative spectral error (fixed-accuracy mode).
@@ -163,10 +181,16 @@ def nystrom(A, rank=None, *, oversample=10, power_iters=0, sketch="gaussian", se
             raise ValueError(f"tol must be in (0, 1), got {tol}")
     p = check_int(oversample, "oversample", 0)
     q = check_int(power_iters, "power_iters", 0)
-    check_choice(sketch, "sketch", SKETCHES)
+    dtype = mat[1].dtype if mat[0] == "dense" else mat[1][0].dtype
+    omega = None
+    if isinstance(sketch, str):
+        check_choice(sketch, "sketch", SKETCHES)
+    else:
+        omega = _given_sketch(sketch, n, k, tol, dtype)
+        sketch = "given"
     _check_psd_diagonal(mat, "A")
     opts = dict(rank=k, oversample=p, power_iters=q, tol=0.0 if tol is None else tol, sketch=sketch,
-                seed=as_seed(seed))
+                seed=as_seed(seed), omega=omega)
     if mat[0] == "dense":
         w, V, info = _core.nystrom_dense(mat[1], **opts)
     else:

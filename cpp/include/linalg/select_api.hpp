@@ -9,7 +9,7 @@ namespace linalg {
 
 template <class T>
 lowrank::EighFactors<T> nystrom(const lowrank::Operator<T>& A, const lowrank::NystromOptions& opt,
-                                lowrank::NystromReport& rep, double nnz);
+                                lowrank::NystromReport& rep, double nnz, DenseView<const T> omega);
 
 template <class T>
 lowrank::IdFactors<T> interp_decomp(const lowrank::Operator<T>& A, const lowrank::IdOptions& opt,

@@ -156,9 +156,11 @@ double nystrom_error_estimate(const Ctx& ctx, const Operator<T>& A, const EighFa
   return est;
 }
 
+// `omega` (n x l, optional: data == nullptr for none) replaces the drawn
+// test matrix in fixed-rank mode; only its range matters.
 template <class Ctx, class T>
 EighFactors<T> nystrom(const Ctx& ctx, const Operator<T>& A, const NystromOptions& o, NystromReport& rep,
-                       double nnz) {
+                       double nnz, DenseView<const T> omega = {}) {
   const index_t n = A.rows();
   require(n > 0 && A.cols() == n, "nystrom: A must be square and non-empty");
   require(o.oversample >= 0, "nystrom: oversample must be >= 0");
@@ -171,7 +173,8 @@ EighFactors<T> nystrom(const Ctx& ctx, const Operator<T>& A, const NystromOption
   // Omega = orth(A^q G) for a Gaussian (or sparse sign) G with `cols`
   // columns, drawn as block `blk`, orthonormalised against `prev`.
   auto sketch_block = [&](DenseView<const T> prev, DenseView<T> Om, DenseView<T> Y, std::uint32_t blk) {
-    sketch::draw(ctx, o.test_matrix, kNystromSketch, blk, Om);
+    if (omega.data) ctx.copy(omega, Om);
+    else sketch::draw(ctx, o.test_matrix, kNystromSketch, blk, Om);
     orthonormalize_against(ctx, prev, Om);
     for (int i = 0; i < o.power_iters; ++i) {
       A.apply(ctx, DenseView<const T>(Om), Y);
@@ -183,8 +186,13 @@ EighFactors<T> nystrom(const Ctx& ctx, const Operator<T>& A, const NystromOption
     count.add(fpc, Om.cols);
   };
 
+  if (omega.data) {
+    require(o.tol == 0, "nystrom: a given test matrix needs a fixed rank (no tol)");
+    require(omega.rows == n && omega.cols >= o.rank && omega.cols <= n,
+            "nystrom: the test matrix must be n x l with rank <= l <= n");
+  }
   if (o.tol == 0) {
-    const index_t l = std::min(n, o.rank + o.oversample);
+    const index_t l = omega.data ? omega.cols : std::min(n, o.rank + o.oversample);
     Matrix<T> Om(n, l), Y(n, l);
     sketch_block(DenseView<const T>{nullptr, n, 0, n, false}, Om.view(), Y.view(), 0);
     EighFactors<T> f = nystrom_from_sketch(ctx, DenseView<const T>(Om.view()), Y.view(), rep);
