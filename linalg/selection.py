@@ -119,7 +119,7 @@ def interp_decomp(A, rank=None, *, tol=None, axis=1, method="randomized", oversa
     method : {"randomized", "qr"}
     oversample : int, optional
         Extra sketch rows p; default ``max(10, k)``. On P8 of
-        benchmarks/select.py (σ_i = i⁻², k = 100) l = k + 10 gave 1.8 times
+        benchmarks/selection.py (σ_i = i⁻², k = 100) l = k + 10 gave 1.8 times
         the deterministic error, l = 2k matched it.
     power_iters : int, default 1
     sketch : {"gaussian", "sparse_sign"}

@@ -82,14 +82,14 @@ def test_randomized_fixed_accuracy_finds_the_rank(axis):
 def test_randomized_id_near_deterministic_bound():
     """Averaged over SEEDS, the randomized ID (q = 1) meets the deterministic bound's
     form sqrt(1 + f^2 k (n - k)) sigma_{k+1} within a factor 2."""
-    sm = matrix_from_spectrum(polynomial_spectrum(150, 2.0), 200, 150, rng=4)
-    k = 20
+    sm = matrix_from_spectrum(polynomial_spectrum(100, 2.0), 120, 100, rng=4)
+    k = 15
     ratios, fs = [], []
-    for s in SEEDS[:12]:
+    for s in SEEDS[:8]:
         idx, X = linalg.interp_decomp(sm.A, k, seed=s)
         ratios.append(spec_norm(sm.A - sm.A[:, idx] @ X) / sm.s[k])
         fs.append(np.abs(X).max())
-    assert np.mean(ratios) <= 2 * np.sqrt(1 + np.mean(fs) ** 2 * k * (150 - k))
+    assert np.mean(ratios) <= 2 * np.sqrt(1 + np.mean(fs) ** 2 * k * (100 - k))
     # power steps help on this slowly decaying spectrum
     r0 = np.mean([spec_norm(sm.A - sm.A[:, i] @ X) / sm.s[k]
                   for i, X in (linalg.interp_decomp(sm.A, k, power_iters=0, seed=s) for s in SEEDS[:12])])
@@ -198,7 +198,7 @@ def pair():
 def test_cr_unbiased_and_variance(pair):
     """E[CR] = AB and E||AB - CR||_F^2 = ((sum ||a_i|| ||b_i||)^2 - ||AB||_F^2) / c (DKM 2006)."""
     A, B = pair
-    c, N = 8, 1500
+    c, N = 8, 800
     AB = A @ B
     prods = np.stack([linalg.cr_product(A, B, c, seed=s).product for s in range(N)])
     sq = np.sum((prods - AB) ** 2, axis=(1, 2))

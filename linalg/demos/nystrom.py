@@ -16,7 +16,7 @@ def run(quick: bool) -> None:
 
     import linalg
 
-    n, k = (700, 30) if quick else (5000, 100)
+    n, k = (500, 20) if quick else (5000, 100)
     X = np.random.default_rng(0).standard_normal((n, 10))
     h = np.median(pdist(X))
     K = np.exp(-cdist(X, X, "sqeuclidean") / (2 * h * h))  # exactly symmetric

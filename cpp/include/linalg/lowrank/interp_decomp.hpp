@@ -12,7 +12,7 @@
 // X unchanged in exact arithmetic, which is why T may orthonormalise.
 // Fixed accuracy: k = #{j : |R_jj| > tol |R_11|}; the randomized sketch
 // doubles (b, 2b, ...) until k <= l - p or l = min(m, n).
-// Default p = max(10, k), l = 2k: on P8 (benchmarks/select.py) l = k + 10
+// Default p = max(10, k), l = 2k: on P8 (benchmarks/selection.py) l = k + 10
 // and one power step gives 1.8x the deterministic ID's error, l = 2k
 // matches it.
 #pragma once

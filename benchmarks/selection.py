@@ -1,4 +1,4 @@
-"""Interpolative-decomposition benchmark: ``linalg.interp_decomp`` against SciPy on P8.
+"""Interpolative-decomposition benchmark (RESULTS.md section "select"): ``linalg.interp_decomp`` against SciPy on P8.
 
 P8 (``shared/BENCHMARKS.md``): dense 4000×3000, A = U·diag(i⁻²)·Vᵀ (Haar U
 then V from ``default_rng(0)``), k = 100; metric ‖A − A[:,J]X‖₂ / σ_{k+1}
@@ -6,29 +6,22 @@ then V from ``default_rng(0)``), k = 100; metric ‖A − A[:,J]X‖₂ / σ_{k+
 Peers: ``scipy.linalg.interpolative.interp_decomp(A, k, rand=False/True)``.
 Every method runs in this one process on the same input; median wall time
 over ``--repeats`` calls. ``--quick`` uses 800×600, k = 20.
+
+(Not named select.py: that would shadow the standard library's ``select``
+module for every script in this folder.)
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import shlex
 import sys
 
-# This file's name shadows the standard library's `select` module (which
-# subprocess, and so SciPy, imports) when the script's folder leads
-# sys.path: take the folder off and load _common by path.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+import numpy as np
 
-import argparse  # noqa: E402
-import importlib.util  # noqa: E402
-import shlex  # noqa: E402
-import time  # noqa: E402,F401
-
-import numpy as np  # noqa: E402
-
-_spec = importlib.util.spec_from_file_location("_common", os.path.join(_HERE, "_common.py"))
-C = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(C)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _common as C  # noqa: E402
 
 SIZES = {"full": (4000, 3000, 100), "quick": (800, 600, 20)}
 
@@ -110,9 +103,9 @@ def main(argv=None):
         ["method", "time (s)", "GEMM floor (s)", "‖A−A[:,J]X‖₂/σ_{k+1}", "error ≤ scipy rand=False", "speed-up vs scipy rand=False"],
         [[r["name"], C.fmt(r["t"]), C.fmt(r["floor"]), f"{r['err']:.4f}", "yes" if r["err"] <= ref_err * (1 + 1e-9) else "no",
           f"{ref_t / r['t']:.1f}×"] for r in rows])
-    cmd = "python benchmarks/select.py " + " ".join(shlex.quote(a) for a in argv)
+    cmd = "python benchmarks/selection.py " + " ".join(shlex.quote(a) for a in argv)
     text = "\n".join([
-        "## Interpolative decomposition, P8 (`benchmarks/select.py`)", "",
+        "## Interpolative decomposition, P8 (`benchmarks/selection.py`)", "",
         f"Command: `{cmd.strip()}` — median of {o.repeats} calls (one call above 20 s).", "",
         C.md_table(["machine", ""], C.machine_info()), "",
         f"1-min load average before / after: {load0:.2f} / {load1:.2f}.", "",
