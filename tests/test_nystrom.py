@@ -6,12 +6,30 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linalg
-from linalg.testing import SEEDS, assert_mean_bound, geometric_spectrum, polynomial_spectrum, psd_matrices
-from linalg.testing.strategies import _psd_from_spectrum
+from linalg.testing import (
+    SEEDS,
+    assert_mean_bound,
+    geometric_spectrum,
+    haar_orthonormal,
+    polynomial_spectrum,
+    psd_matrices,
+)
+
+
+class PSD:
+    """A = V diag(lam) V^T, exactly symmetric, with its eigenvalues (descending)."""
+
+    def __init__(self, lam, seed, dtype, order):
+        lam = np.asarray(lam, dtype=float)
+        V = haar_orthonormal(seed, lam.size, lam.size)
+        A = (V * lam) @ V.T
+        A = 0.5 * (A + A.T)
+        self.eigenvalues = lam
+        self.A = np.asarray(A.astype(dtype), order=order)
 
 
 def psd(lam, seed=0, dtype=np.float64, order="C"):
-    return _psd_from_spectrum(np.asarray(lam, dtype=float), rng=seed, dtype=dtype, order=order, coherent=False)
+    return PSD(lam, seed, dtype, order)
 
 
 def recon(res):
@@ -249,6 +267,10 @@ def test_nystrom_select_bad_input(corr):
         linalg.nystrom_select(B, 2, ridge=1.0)
     with pytest.raises(ValueError, match="C is not positive semidefinite"):
         linalg.nystrom_select(-C, 2, ridge=1.0)
+    N = C.copy()
+    N[2, 2] = np.nan
+    with pytest.raises(ValueError, match="C contains NaN or Inf"):
+        linalg.nystrom_select(N, 2, ridge=1.0)
     with pytest.raises(TypeError, match="nystrom_select takes a dense C"):
         linalg.nystrom_select(sp.csr_matrix(C), 2, ridge=1.0)
 
