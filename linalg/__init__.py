@@ -17,6 +17,8 @@ from .sketching import sketch
 from .weighted import WeightedSVDResult, fwsvd, weighted_svd
 from .completion import CompletionResult, complete
 from .tucker import TuckerResult, tucker, tucker_to_tensor
+from .nystrom import EighResult, NystromSelection, nystrom, nystrom_select
+from .selection import CRResult, CURResult, IDResult, cr_product, cr_select, cur, interp_decomp
 
 _fill()
 del _fill
@@ -27,3 +29,5 @@ __all__ += ["leverage_scores", "lewis_weights", "lp_sensitivities", "sample_rows
 __all__ += ["weighted_svd", "fwsvd", "WeightedSVDResult"]
 __all__ += ["complete", "CompletionResult"]
 __all__ += ["tucker", "tucker_to_tensor", "TuckerResult"]
+__all__ += ["nystrom", "nystrom_select", "EighResult", "NystromSelection"]
+__all__ += ["interp_decomp", "cur", "cr_product", "cr_select", "IDResult", "CURResult", "CRResult"]

@@ -14,7 +14,8 @@ template BlasTable<double>& blas_table<double>();
 
 const std::vector<std::string>& blas_routines() {
   static const std::vector<std::string> names = {"gemm",  "syrk",  "trsm",  "geqrf", "orgqr",
-                                                 "geqp3", "gesdd", "syevd", "potrf"};
+                                                 "geqp3", "gesdd", "syevd", "potrf",
+                                                 "laqps"};
   return names;
 }
 
@@ -31,6 +32,7 @@ void** slot(BlasTable<T>& t, const std::string& base) {
   if (base == "gesdd") return reinterpret_cast<void**>(&t.gesdd);
   if (base == "syevd") return reinterpret_cast<void**>(&t.syevd);
   if (base == "potrf") return reinterpret_cast<void**>(&t.potrf);
+  if (base == "laqps") return reinterpret_cast<void**>(&t.laqps);
   return nullptr;
 }
 }  // namespace

@@ -320,4 +320,84 @@ LINALG_INSTANTIATE(float)
 LINALG_INSTANTIATE(double)
 #undef LINALG_INSTANTIATE
 
+// --- nystrom / selection ---
+template <class T>
+void Host::add_scaled(T alpha, DenseView<const T> X, DenseView<T> Y) const {
+  require(!Y.trans && X.rows == Y.rows && X.cols == Y.cols, "add_scaled: shape mismatch");
+  const index_t m = Y.rows, n = Y.cols;
+#pragma omp parallel for schedule(static) if (m * n > 65536)
+  for (index_t j = 0; j < n; ++j)
+    for (index_t i = 0; i < m; ++i) Y.data[i + j * Y.ld] += alpha * X(i, j);
+}
+
+template <class T>
+void Host::solve_upper_left(DenseView<const T> R, DenseView<T> B) const {
+  require(!B.trans && !R.trans && R.rows == B.rows && R.cols == B.rows, "solve_upper_left: shape mismatch");
+  if (B.rows == 0 || B.cols == 0) return;
+  const char side = 'L', uplo = 'U', tr = 'N', diag = 'N';
+  int m = as_int(B.rows, "rows"), n = as_int(B.cols, "cols");
+  int ldr = as_int(std::max<index_t>(R.ld, 1), "ldr"), ldb = as_int(std::max<index_t>(B.ld, 1), "ldb");
+  T one = T(1);
+  table<T>().trsm(&side, &uplo, &tr, &diag, &m, &n, &one, R.data, &ldr, B.data, &ldb);
+}
+
+template <class T>
+void Host::scatter_columns(DenseView<const T> src, const index_t* cols, DenseView<T> dst) const {
+  require(!dst.trans && src.rows == dst.rows, "scatter_columns: shape mismatch");
+  const index_t m = src.rows, n = src.cols;
+  for (index_t j = 0; j < n; ++j) require(cols[j] >= 0 && cols[j] < dst.cols, "scatter_columns: index out of range");
+#pragma omp parallel for schedule(static) if (m * n > 65536)
+  for (index_t j = 0; j < n; ++j)
+    for (index_t i = 0; i < m; ++i) dst.data[i + cols[j] * dst.ld] = src(i, j);
+}
+
+template <class T>
+index_t Host::qr_pivoted_partial(DenseView<T> A, index_t kmax, double tol, std::vector<int>& perm) const {
+  require(!A.trans, "qr_pivoted_partial: view must not be transposed");
+  const int m = as_int(A.rows, "rows"), n = as_int(A.cols, "cols"), lda = as_int(std::max<index_t>(A.ld, 1), "lda");
+  const int mn = std::min(m, n);
+  require(kmax >= 1 && kmax <= mn, "qr_pivoted_partial: kmax must be in [1, min(m, n)]");
+  const int kk = static_cast<int>(kmax);
+  perm.resize(n);
+  for (int j = 0; j < n; ++j) perm[j] = j + 1;
+  // Column norms: vn1 (partial, downdated) and vn2 (exact at the last recompute).
+  std::vector<double> nrm(n);
+  column_norms_sq<T>(DenseView<const T>(A), nrm.data());
+  std::vector<T> vn1(n), vn2(n), tau(mn);
+  for (int j = 0; j < n; ++j) vn1[j] = vn2[j] = static_cast<T>(std::sqrt(nrm[j]));
+  const int nb = 32;
+  std::vector<T> auxv(nb), f(static_cast<std::size_t>(n) * nb);
+  int j = 0;
+  double r11 = 0.0;
+  index_t k = -1;
+  while (j < kk) {
+    int jb = std::min(nb, kk - j), fjb = 0, nj = n - j, ldf = std::max(1, n - j);
+    table<T>().laqps(&m, &nj, &j, &jb, &fjb, A.data + static_cast<index_t>(j) * A.ld, &lda, perm.data() + j,
+                     tau.data() + j, vn1.data() + j, vn2.data() + j, auxv.data(), f.data(), &ldf);
+    if (fjb <= 0) throw not_converged("laqps made no progress");
+    if (j == 0) r11 = std::fabs(static_cast<double>(A(0, 0)));
+    j += fjb;
+    if (tol > 0) {
+      index_t c = 0;
+      while (c < j && std::fabs(static_cast<double>(A(c, c))) > tol * r11) ++c;
+      if (c < j) {
+        k = std::max<index_t>(c, 1);
+        break;
+      }
+    }
+  }
+  if (k < 0) k = kk;
+  for (int& p : perm) --p;
+  return k;
+}
+
+#define LINALG_INSTANTIATE_SELECT(T)                                                           \
+  template void Host::add_scaled<T>(T, DenseView<const T>, DenseView<T>) const;                 \
+  template void Host::solve_upper_left<T>(DenseView<const T>, DenseView<T>) const;              \
+  template void Host::scatter_columns<T>(DenseView<const T>, const index_t*, DenseView<T>) const; \
+  template index_t Host::qr_pivoted_partial<T>(DenseView<T>, index_t, double, std::vector<int>&) const;
+LINALG_INSTANTIATE_SELECT(float)
+LINALG_INSTANTIATE_SELECT(double)
+#undef LINALG_INSTANTIATE_SELECT
+
 }  // namespace linalg::host

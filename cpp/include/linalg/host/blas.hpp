@@ -26,6 +26,9 @@ struct BlasTable {
   using syevd_t = void (*)(const char*, const char*, const int*, T*, const int*, T*, T*,
                            const int*, int*, const int*, int*);
   using potrf_t = void (*)(const char*, const int*, T*, const int*, int*);
+  // --- selection: one blocked step of column-pivoted QR (geqp3's kernel) ---
+  using laqps_t = void (*)(const int*, const int*, const int*, const int*, int*, T*, const int*, int*, T*, T*,
+                           T*, T*, T*, const int*);
 
   gemm_t gemm = nullptr;
   syrk_t syrk = nullptr;
@@ -36,6 +39,7 @@ struct BlasTable {
   gesdd_t gesdd = nullptr;
   syevd_t syevd = nullptr;
   potrf_t potrf = nullptr;
+  laqps_t laqps = nullptr;
 };
 
 template <class T>

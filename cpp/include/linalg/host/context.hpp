@@ -96,6 +96,24 @@ struct Host {
   template <class T>
   void column_norms_sq(DenseView<const T> X, double* out) const;
 
+  // --- nystrom / selection ---
+  // Y += alpha X (same logical shape; Y not transposed).
+  template <class T>
+  void add_scaled(T alpha, DenseView<const T> X, DenseView<T> Y) const;
+  // B = R^{-1} B for an upper-triangular k x k R (B is k x n).
+  template <class T>
+  void solve_upper_left(DenseView<const T> R, DenseView<T> B) const;
+  // dst[:, cols[j]] = src[:, j] for j < src.cols (dst not transposed).
+  template <class T>
+  void scatter_columns(DenseView<const T> src, const index_t* cols, DenseView<T> dst) const;
+  // The first steps of column-pivoted QR of A (m x n, in place): geqp3's
+  // blocked algorithm, stopped after kmax columns or, with tol > 0, after
+  // the first block in which |R_jj| <= tol |R_11|. Returns k = the number of
+  // leading pivots with |R_jj| > tol |R_11| (kmax when tol = 0); the first
+  // k rows of A then hold [R11 R12] and perm the 0-based column order.
+  template <class T>
+  index_t qr_pivoted_partial(DenseView<T> A, index_t kmax, double tol, std::vector<int>& perm) const;
+
   // Small matrices live in host memory already; the CUDA context copies.
   template <class T>
   void to_host(DenseView<const T> X, T* out) const { copy<T>(X, {out, X.rows, X.cols, X.rows > 0 ? X.rows : 1, false}); }
