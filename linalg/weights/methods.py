@@ -142,8 +142,10 @@ def factorize(method, W, rank, *, covariance=None, fisher=None, damping=1e-2, se
         U, S, Vh = res.U[:, :r], res.S[:r], res.Vh[:r]
     else:
         r = int(rank)
-        if r >= min(M.shape) or min(M.shape) <= 64:
-            u, s, vh = np.linalg.svd(M, full_matrices=False)  # small or full rank: exact
+        if 4 * (r + 10) >= min(M.shape) or min(M.shape) <= 64:
+            # A basis wider than a quarter of the short side: the randomized
+            # passes cost about as much as the exact SVD, which is exact.
+            u, s, vh = np.linalg.svd(M, full_matrices=False)
             U, S, Vh = u[:, :r], s[:r], vh[:r]
         else:
             U, S, Vh = linalg.rsvd(M, r, seed=seed, check_finite=False)
