@@ -420,3 +420,15 @@ def test_minilm_compresses_with_the_errors_it_reports(tmp_path):
         assert got == pytest.approx(r.rel_error, rel=1e-4)
         assert got <= best * 1.01
     assert rep.params_after < rep.params_before
+
+
+def test_demo_shows_budget_and_whitening_gains(capsys):
+    assert cli.main(["demo", "--quick", "--only", "weights"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split("  ")[0]: line.split() for line in out.splitlines()
+            if line.startswith(("svd,", "whitened,"))}
+    ratio, budget, white = rows["svd, ratio 0.5 per matrix"], rows["svd, global budget 50%"], rows["whitened, ratio 0.5"]
+    # columns from the end: time, output error, weight error, params kept
+    assert float(budget[-3]) < float(ratio[-3])      # budget: lower weight error at ~ the same size
+    assert float(budget[-4]) <= 0.505
+    assert float(white[-2]) < float(ratio[-2])       # whitened: lower output error

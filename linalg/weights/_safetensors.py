@@ -1,11 +1,11 @@
-"""The safetensors file format, read lazily and written in a stream.
+"""The safetensors file format, read one tensor at a time and written in a stream.
 
 A safetensors file is an 8-byte little-endian header length ``N``, ``N`` bytes
 of JSON (``{name: {"dtype", "shape", "data_offsets": [begin, end]}, ...,
 "__metadata__": {str: str}}``, offsets relative to the end of the header) and
-then the raw little-endian tensor bytes. Reading maps the file and views one
-tensor at a time; writing appends each tensor's bytes to a scratch file as it
-arrives and writes header + data at ``close()``, so neither side ever holds
+then the raw little-endian tensor bytes. Reading seeks to one tensor and
+reads it (not mapped: mapped pages stay resident); writing appends each
+tensor's bytes to a scratch file as it arrives and writes header + data at ``close()``, so neither side ever holds
 more than one tensor. bfloat16 (which NumPy lacks) is carried as its raw
 ``uint16`` bits and converted with :func:`bf16_to_f32` / :func:`f32_to_bf16`.
 """
@@ -84,7 +84,6 @@ class SafetensorsFile:
             b, t = e["data_offsets"]
             if self._start + t > size or t - b != DTYPES[e["dtype"]].itemsize * int(np.prod(e["shape"])):
                 raise ValueError(f"{self.path}: tensor {name!r} has inconsistent offsets")
-        self._map = None
 
     def names(self):
         return list(self.entries)
@@ -96,14 +95,18 @@ class SafetensorsFile:
         return self.entries[name]["dtype"]
 
     def raw(self, name) -> np.ndarray:
-        """The stored bits of ``name`` as a read-only array (BF16 as uint16)."""
-        if self._map is None:
-            self._map = np.memmap(self.path, dtype=np.uint8, mode="r")
+        """The stored bits of ``name`` (BF16 as uint16), read into memory.
+
+        Read, not mapped: mapped pages stay resident after use, so a pass
+        over a mapped checkpoint would end up holding all of it.
+        """
         e = self.entries[name]
         b, t = e["data_offsets"]
         dt = DTYPES[e["dtype"]]
-        return np.frombuffer(self._map, dtype=dt, count=(t - b) // dt.itemsize,
-                             offset=self._start + b).reshape(e["shape"])
+        with open(self.path, "rb") as f:
+            f.seek(self._start + b)
+            a = np.fromfile(f, dtype=dt, count=(t - b) // dt.itemsize)
+        return a.reshape(e["shape"])
 
 
 class SafetensorsWriter:
