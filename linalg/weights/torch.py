@@ -151,8 +151,13 @@ def load_factorized(model, path, strict=True):
             name = f"{mod_name}.second.bias"
         if name in sd:
             sd[name] = torch.from_numpy(t).to(sd[name].dtype).reshape(sd[name].shape)
-        elif strict:
+        elif strict and name not in dict(model.named_buffers()):
             raise ValueError(f"{path}: tensor {name!r} has no place in the model")
+    buffers = dict(model.named_buffers())
+    for name, t in rest.items():
+        if name not in sd and name in buffers:  # non-persistent buffers are not in the state dict
+            with torch.no_grad():
+                buffers[name].copy_(torch.from_numpy(t).reshape(buffers[name].shape))
     missing = model.load_state_dict(sd, strict=False)
     if strict and (missing.missing_keys or missing.unexpected_keys):
         raise ValueError(f"state dict mismatch: {missing}")
