@@ -221,7 +221,19 @@ def _rel_err(W, A, B, block=1024):
 def child(args):
     """One pipeline in this process; prints a JSON line."""
     def rss_mb():
+        # VmHWM: the peak since the reset below (ru_maxrss would include imports).
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM"):
+                    return int(line.split()[1]) / 1024
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def reset_peak():
+        try:
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")  # Linux >= 4.0: reset the peak RSS (VmHWM) to the current RSS
+        except OSError:
+            pass
 
     def cur_mb():
         with open("/proc/self/status") as f:
@@ -234,6 +246,7 @@ def child(args):
         import linalg.weights as lw
         from linalg.weights._safetensors import SafetensorsFile
 
+        reset_peak()
         base = cur_mb()
         out = args.src + ".linalg-out.safetensors"
         t0 = time.perf_counter()
@@ -251,6 +264,7 @@ def child(args):
         from safetensors import safe_open
         from safetensors.torch import save_file
 
+        reset_peak()
         base = cur_mb()
         t0 = time.perf_counter()
         factors = {}

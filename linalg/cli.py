@@ -67,7 +67,7 @@ def _compress(args) -> int:
     rep = compress(args.input, args.output, method=args.method, **policy, multiple_of=args.multiple_of,
                    include=args.include, exclude=args.exclude, min_dim=args.min_dim, fisher=args.fisher,
                    covariance=args.covariance, dtype=args.dtype, max_shard_size=_size(args.max_shard_size),
-                   seed=args.seed, progress=not args.quiet, report=args.report)
+                   seed=args.seed, power_iters=args.power_iters, progress=not args.quiet, report=args.report)
     print(rep.table())
     print("wrote " + ", ".join(rep.files) + (f"; report {args.report}" if args.report else ""))
     return 0
@@ -108,6 +108,8 @@ def main(argv=None) -> int:
                       help="dtype of the factors (default: the input's)")
     comp.add_argument("--max-shard-size", default="5GB", help="e.g. 5GB, 500MB")
     comp.add_argument("--seed", type=int, default=0)
+    comp.add_argument("--power-iters", type=int, default=None,
+                      help="randomized SVD depth (default: adaptive)")
     comp.add_argument("--report", help="write the per-tensor report as JSON here")
     comp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     insp = sub.add_parser("inspect", help="shapes, dtypes and spectra of a checkpoint's tensors")

@@ -123,20 +123,21 @@ def _as_stored(x, tag):
     return np.ascontiguousarray(x, dtype=dt), tag
 
 
-def relative_error(W, A, B, block=2048):
+def relative_error(W, A, B, block_elems=1 << 20):
     """``‖W − AB‖_F / ‖W‖_F``, in row blocks (no m×n temporary)."""
+    block = max(1, block_elems // max(1, W.shape[1]))
     num = den = 0.0
     for i in range(0, W.shape[0], block):
         w = W[i:i + block]
         r = w - A[i:i + block] @ B
-        num += float(np.sum(np.square(r, dtype=np.float64)))
-        den += float(np.sum(np.square(w, dtype=np.float64)))
+        num += _m.sum_squares(r)
+        den += _m.sum_squares(w)
     return math.sqrt(num / den) if den > 0 else 0.0
 
 
 def compress(src, dst, *, method="svd", rank=None, ratio=None, energy=None, budget=None,
              multiple_of=1, include=None, exclude=None, min_dim=8, fisher=None, covariance=None,
-             damping=1e-2, dtype=None, max_shard_size=5 << 30, seed=0, progress=False,
+             damping=1e-2, dtype=None, max_shard_size=5 << 30, seed=0, power_iters=None, progress=False,
              report=None) -> CompressionReport:
     """Factorise the selected weight matrices of checkpoint ``src`` into ``dst``.
 
@@ -157,6 +158,9 @@ def compress(src, dst, *, method="svd", rank=None, ratio=None, energy=None, budg
     "bfloat16", "float64") says otherwise. Memory: the largest tensor and its
     factors (plus, with ``budget``, one pass to read the spectra first).
     Cost: one randomized SVD per matrix, O(mn·r) per pass over it.
+
+    ``power_iters`` fixes the randomized SVD's depth (default: adaptive, see
+    :func:`linalg.rsvd`); ``seed`` makes the result repeatable.
 
     Returns a :class:`CompressionReport`; ``report=path`` also writes it as JSON.
 
@@ -261,12 +265,13 @@ def compress(src, dst, *, method="svd", rank=None, ratio=None, energy=None, budg
                                              f"kept dense: rank {r} saves nothing"))
                 bar.step(nm)
                 continue
-            A, B, info = _m.factorize(method, W, r, damping=damping, seed=seed,
+            A, B, info = _m.factorize(method, W, r, damping=damping, seed=seed, power_iters=power_iters,
                                       energy=value if kind == "energy" else None, **aux[nm])
             r = info["rank"]
             if kind == "energy" and q > 1:
                 r = _p.round_rank(r, q, shp)
-                A, B, info = _m.factorize(method, W, r, damping=damping, seed=seed, **aux[nm])
+                A, B, info = _m.factorize(method, W, r, damping=damping, seed=seed, power_iters=power_iters,
+                                          **aux[nm])
             if r * (m + n) >= m * n:
                 writer.add(nm, ck.raw(nm), tag)
                 rep.rows.append(TensorReport(nm, (m, n), tag, method, None, size, size, 0.0, 1.0,
@@ -292,6 +297,7 @@ def compress(src, dst, *, method="svd", rank=None, ratio=None, energy=None, budg
             rep.rows.append(TensorReport(nm, (m, n), tag, method, r, size, r * (m + n), err, info["energy"],
                                          time.perf_counter() - t0, note))
             bar.step(f"{nm} rank {r} err {err:.3g}")
+            del W, A, B, As, Bs  # before the next tensor is read: one tensor at a time
         writer.metadata = meta
         rep.files = writer.close()
     except BaseException:

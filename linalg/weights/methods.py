@@ -114,17 +114,29 @@ def _fisher_scale(fisher, shape):
     return np.maximum(d, 1e-6 * d.max())
 
 
+def sum_squares(X, chunk=1 << 18):
+    """``‖X‖²_F`` accumulated in float64 over chunks (no float64 copy of X)."""
+    flat = X.reshape(-1) if X.flags.c_contiguous or X.flags.f_contiguous else np.ravel(X)
+    total = 0.0
+    for i in range(0, flat.size, chunk):
+        c = flat[i:i + chunk].astype(np.float64)
+        total += float(c @ c)
+    return total
+
+
 def _balanced(U, S, Vh):
     r = np.sqrt(S)
     return np.ascontiguousarray(U * r[None, :]), np.ascontiguousarray(Vh * r[:, None])
 
 
-def factorize(method, W, rank, *, covariance=None, fisher=None, damping=1e-2, seed=0, energy=None):
+def factorize(method, W, rank, *, covariance=None, fisher=None, damping=1e-2, seed=0, energy=None,
+              power_iters=None):
     """``(A, B, info)`` with ``W ≈ A @ B``; ``rank`` fixed, or ``energy`` kept.
 
     ``info``: ``rank``, ``energy`` (``Σ S² / ‖M‖²_F`` of the transformed
     matrix) and method extras (``damping``). Cost: one randomized SVD of the
-    ``m×n`` matrix, O(mn·rank) per pass.
+    ``m×n`` matrix, O(mn·rank) per pass (``power_iters``: as for
+    :func:`linalg.rsvd`; None picks the depth adaptively).
 
     >>> import numpy as np
     >>> W = np.random.default_rng(0).standard_normal((64, 32)) @ np.diag(0.8 ** np.arange(32))
@@ -133,7 +145,7 @@ def factorize(method, W, rank, *, covariance=None, fisher=None, damping=1e-2, se
     ((64, 8), (8, 32), 8)
     """
     M, back, extra = transformed(method, W, covariance=covariance, fisher=fisher, damping=damping)
-    norm2 = float(np.sum(np.square(M, dtype=np.float64)))
+    norm2 = sum_squares(M)
     if energy is not None:
         res = linalg.rsvd(M, tol=float(np.sqrt(max(0.0, 1.0 - energy))), seed=seed, check_finite=False)
         s2 = np.cumsum(np.square(res.S.astype(np.float64)))
@@ -148,7 +160,7 @@ def factorize(method, W, rank, *, covariance=None, fisher=None, damping=1e-2, se
             u, s, vh = np.linalg.svd(M, full_matrices=False)
             U, S, Vh = u[:, :r], s[:r], vh[:r]
         else:
-            U, S, Vh = linalg.rsvd(M, r, seed=seed, check_finite=False)
+            U, S, Vh = linalg.rsvd(M, r, seed=seed, power_iters=power_iters, check_finite=False)
     A, B = back(U, S, Vh)
     kept = float(np.sum(np.square(S, dtype=np.float64)) / norm2) if norm2 > 0 else 1.0
     return A, B, {"rank": int(S.size), "energy": kept, **extra}
@@ -159,7 +171,7 @@ def spectrum(method, W, max_rank, *, covariance=None, fisher=None, damping=1e-2,
     and its squared Frobenius norm: what the budget policy allocates from.
     Exact (``gesdd``) when ``min(m, n) <= 1024``, else a randomized SVD."""
     M, _, _ = transformed(method, W, covariance=covariance, fisher=fisher, damping=damping)
-    norm2 = float(np.sum(np.square(M, dtype=np.float64)))
+    norm2 = sum_squares(M)
     if min(M.shape) <= 1024 or max_rank >= min(M.shape) - 10:
         s = sla.svdvals(M, check_finite=False)[:max_rank]
     else:
