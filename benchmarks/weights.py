@@ -199,10 +199,11 @@ def synthetic_checkpoint(quick):
     inner = m // 4
     s = (1.0 / np.sqrt(np.arange(1, inner + 1))).astype(np.float32)
     for i in range(count):
-        G1 = rng.standard_normal((m, inner), dtype=np.float32) * (s / np.sqrt(m))
+        G1 = rng.standard_normal((m, inner), dtype=np.float32) * (s / np.float32(np.sqrt(m)))
         G2 = rng.standard_normal((inner, n), dtype=np.float32) / np.float32(np.sqrt(n))
         W = G1 @ G2
         W += rng.standard_normal((m, n), dtype=np.float32) * np.float32(0.02 / np.sqrt(n))
+        assert W.dtype == np.float32
         w.add(f"model.layers.{i}.mlp.up_proj.weight", W)
         del G1, G2, W
     w.close()

@@ -432,3 +432,19 @@ def test_demo_shows_budget_and_whitening_gains(capsys):
     assert float(budget[-3]) < float(ratio[-3])      # budget: lower weight error at ~ the same size
     assert float(budget[-4]) <= 0.505
     assert float(white[-2]) < float(ratio[-2])       # whitened: lower output error
+
+
+def test_reported_error_without_a_residual_pass_matches_the_residual(tmp_path):
+    """The report's error for svd factors comes from ||W||^2 - ||S||^2; check it
+    against the explicit residual over several error levels and both dtypes."""
+    rng = np.random.default_rng(8)
+    t = {f"w{i}": spectral_matrix(rng, 300, 200, d, dtype) for i, (d, dtype) in
+         enumerate([(0.9, np.float32), (0.97, np.float32), (0.99, np.float64), (0.995, np.float64)])}
+    path = write(str(tmp_path / "m.safetensors"), t)
+    out = str(tmp_path / "c.safetensors")
+    rep = compress(path, out, rank=20)
+    ck = load(out)
+    for r in rep.compressed():
+        W = t[r.name].astype(np.float64)
+        explicit = np.linalg.norm(W - ck.tensor(r.name)) / np.linalg.norm(W)
+        assert r.rel_error == pytest.approx(explicit, rel=1e-3)

@@ -162,8 +162,12 @@ def factorize(method, W, rank, *, covariance=None, fisher=None, damping=1e-2, se
         else:
             U, S, Vh = linalg.rsvd(M, r, seed=seed, power_iters=power_iters, check_finite=False)
     A, B = back(U, S, Vh)
-    kept = float(np.sum(np.square(S, dtype=np.float64)) / norm2) if norm2 > 0 else 1.0
-    return A, B, {"rank": int(S.size), "energy": kept, **extra}
+    s2 = float(np.sum(np.square(S, dtype=np.float64)))
+    kept = s2 / norm2 if norm2 > 0 else 1.0
+    # For orthonormal U, Vh with S = Uᵀ M Vhᵀ: ‖M − U S Vh‖² = ‖M‖² − ‖S‖²
+    # (Pythagoras), to rounding in ‖S‖²; the caller decides when that is safe.
+    return A, B, {"rank": int(S.size), "energy": kept, "residual_sq": max(0.0, norm2 - s2), "norm_sq": norm2,
+                  **extra}
 
 
 def spectrum(method, W, max_rank, *, covariance=None, fisher=None, damping=1e-2, seed=0):
