@@ -12,9 +12,11 @@ from . import _core
 from ._blas import fill_dispatch_table as _fill
 from ._results import ErrorEstimate, SVDResult
 from .rsvd import estimate_error, range_finder, rsvd
+from .tucker import TuckerResult, tucker, tucker_to_tensor
 
 _fill()
 del _fill
 
 __version__ = getattr(_core, "__version__", "0.0.0")
 __all__ = ["rsvd", "range_finder", "estimate_error", "SVDResult", "ErrorEstimate", "__version__"]
+__all__ += ["tucker", "tucker_to_tensor", "TuckerResult"]

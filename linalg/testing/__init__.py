@@ -6,6 +6,9 @@ Two halves:
   singular values (``A = U @ diag(s) @ Vh`` with known factors) and offers
   Hypothesis strategies over them: :func:`spectral_matrices`,
   :func:`psd_matrices`, :func:`low_rank_plus_noise`.
+* :mod:`linalg.testing.tensors` builds N-d tensors with exactly known mode
+  spectra (:func:`spectral_tensor`, :func:`spectral_tensors`) and the Tucker
+  error bounds (:func:`tucker_error_bounds`, :func:`randomized_tucker_bound`).
 * :mod:`linalg.testing.bounds` gives the expectation bounds of Halko,
   Martinsson & Tropp (SIAM Review 53(2), 2011, section 10) for the Gaussian
   range finder and its power scheme, the Eckart-Young optimum, and
@@ -79,6 +82,16 @@ from .strategies import (
     psd_matrices,
     spectral_matrices,
 )
+from .tensors import (
+    TENSOR_KINDS,
+    SpectralTensor,
+    mode_unfolding,
+    randomized_tucker_bound,
+    spectral_tensor,
+    spectral_tensors,
+    tucker_error_bounds,
+    tucker_reconstruct,
+)
 
 __all__ = [
     "KINDS",
@@ -103,4 +116,14 @@ __all__ = [
     "projection_error",
     "psd_matrices",
     "spectral_matrices",
+]
+__all__ += [
+    "TENSOR_KINDS",
+    "SpectralTensor",
+    "mode_unfolding",
+    "randomized_tucker_bound",
+    "spectral_tensor",
+    "spectral_tensors",
+    "tucker_error_bounds",
+    "tucker_reconstruct",
 ]
