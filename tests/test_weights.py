@@ -448,3 +448,45 @@ def test_reported_error_without_a_residual_pass_matches_the_residual(tmp_path):
         W = t[r.name].astype(np.float64)
         explicit = np.linalg.norm(W - ck.tensor(r.name)) / np.linalg.norm(W)
         assert r.rel_error == pytest.approx(explicit, rel=1e-3)
+
+
+def test_conv_kernels_get_tucker2_and_load_as_convolutions(tmp_path):
+    torch = pytest.importorskip("torch", reason="torch is in the test extra")
+    from linalg.weights.torch import load_factorized
+
+    torch.manual_seed(1)
+    net = torch.nn.Sequential(torch.nn.Conv2d(16, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(32, 24, 3))
+    # Make the first kernel exactly Tucker-2 of ranks (8, 4).
+    with torch.no_grad():
+        G = torch.randn(8, 4, 3, 3)
+        Uo, _ = torch.linalg.qr(torch.randn(32, 8))
+        Ui, _ = torch.linalg.qr(torch.randn(16, 4))
+        net[0].weight.copy_(torch.einsum("abij,oa,cb->ocij", G, Uo, Ui))
+    path = write(str(tmp_path / "c.safetensors"), {k: v.detach().numpy() for k, v in net.state_dict().items()})
+    out = str(tmp_path / "t.safetensors")
+    rep = compress(path, out, rank=8, method="tucker", include="^0\\.")
+    row = next(r for r in rep.rows if r.name == "0.weight")
+    assert row.rank == [8, 8, 3, 3] and row.rel_error < 1e-5
+    assert row.params_after == 8 * 8 * 9 + 32 * 8 + 16 * 8
+    ck = load(out)
+    np.testing.assert_allclose(ck.tensor("0.weight"), net[0].weight.detach().numpy(), atol=1e-5)
+    fact = load_factorized(torch.nn.Sequential(torch.nn.Conv2d(16, 32, 3, padding=1), torch.nn.ReLU(),
+                                               torch.nn.Conv2d(32, 24, 3)), out)
+    assert isinstance(fact[0], torch.nn.Sequential) and len(fact[0]) == 3
+    x = torch.randn(2, 16, 10, 10)
+    torch.testing.assert_close(fact(x), net(x), rtol=1e-4, atol=1e-4)
+    # ratio policy: the parameters kept are at most the ratio
+    rep = compress(path, str(tmp_path / "r.safetensors"), ratio=0.3, method="tucker")
+    for r in rep.compressed():
+        assert r.params_after <= 0.3 * r.params_before
+
+
+def test_tucker2_ratio_ranks_solve_the_budget():
+    from linalg.weights.tensors import tucker2_params, tucker2_ranks
+
+    for shape in [(64, 32, 3, 3), (256, 128, 3, 3, 3), (512, 512, 1, 1)]:
+        r = tucker2_ranks("ratio", 0.2, shape)
+        size = int(np.prod(shape))
+        assert tucker2_params(shape, r) <= 0.2 * size
+        bigger = (r[0] + 2, r[1] + 1)
+        assert tucker2_params(shape, bigger) > 0.2 * size * 0.9

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import methods as _m
 from . import policy as _p
+from . import tensors as _t
 from ._progress import Progress
 from ._safetensors import FLOAT_TAGS, bf16_to_f32, f32_to_bf16
 from ._sources import open_checkpoint
@@ -34,7 +35,7 @@ class TensorReport:
     shape: tuple
     dtype: str
     method: str | None
-    rank: int | None
+    rank: Any  # int (matrices), a list of mode ranks (Tucker), None when kept dense
     params_before: int
     params_after: int
     rel_error: float
@@ -75,7 +76,8 @@ class CompressionReport:
     def table(self, all_rows=False) -> str:
         rows = self.rows if all_rows else [r for r in self.rows if r.method or r.note]
         head = ("tensor", "shape", "rank", "params before", "params after", "rel. error", "energy", "note")
-        body = [(r.name, "x".join(map(str, r.shape)), "-" if r.rank is None else str(r.rank),
+        body = [(r.name, "x".join(map(str, r.shape)), "-" if r.rank is None else
+                 "x".join(map(str, r.rank)) if isinstance(r.rank, list) else str(r.rank),
                  f"{r.params_before:,}", f"{r.params_after:,}",
                  "-" if r.rank is None else f"{r.rel_error:.4f}",
                  "-" if r.rank is None else f"{r.energy:.4f}", r.note) for r in rows]
@@ -135,6 +137,42 @@ def relative_error(W, A, B, block_elems=1 << 20):
     return math.sqrt(num / den) if den > 0 else 0.0
 
 
+def _tucker_one(nm, shp, tag, ck, r, energy, otag, seed, writer, meta, out_names):
+    """Tucker-2 of one 3-D/4-D tensor (or a dense copy when it saves nothing)."""
+    size = int(np.prod(shp))
+    if r is not None and _t.tucker2_params(shp, r) >= size:
+        writer.add(nm, ck.raw(nm), tag)
+        return TensorReport(nm, tuple(shp), tag, "tucker", None, size, size, 0.0, 1.0, 0.0,
+                            f"kept dense: ranks {r} save nothing")
+    X = _as_compute(ck.raw(nm), tag)
+    core, factors, info = _t.factorize_tensor(X, ranks=r, energy=energy, seed=seed)
+    params = core.size + sum(U.size for U in factors.values())
+    if params >= size:
+        writer.add(nm, ck.raw(nm), tag)
+        return TensorReport(nm, tuple(shp), tag, "tucker", None, size, size, 0.0, 1.0, 0.0,
+                            f"kept dense: ranks {info['rank']} save nothing")
+    names = {"core": f"{nm}.tucker_core", **{str(n): f"{nm}.tucker_factor_{n}" for n in factors}}
+    for f in names.values():
+        if f in out_names:
+            raise ValueError(f"factor name {f!r} collides with a tensor of the checkpoint")
+        out_names.add(f)
+    Gs, _ = _as_stored(core, otag)
+    writer.add(names["core"], Gs, otag)
+    stored = {}
+    for n, U in factors.items():
+        stored[n], _ = _as_stored(U, otag)
+        writer.add(names[str(n)], stored[n], otag)
+    err = info["rel_error"]
+    if otag != ("F64" if tag == "F64" else "F32") or err * err < 1e-4:
+        R = _t.reconstruct(_as_compute(Gs, otag), {n: _as_compute(U, otag) for n, U in stored.items()}, shp)
+        err = float(np.sqrt(_m.sum_squares(X - R) / max(_m.sum_squares(X), 1e-300)))
+    meta[f"linalg:{nm}"] = json.dumps({
+        "method": "tucker", "rank": info["rank"], "shape": list(shp), "dtype": tag, "factor_dtype": otag,
+        "layout": "tucker", "modes": info["modes"], "factors": names, "rel_error": err,
+        "energy": 1.0 - err * err})
+    return TensorReport(nm, tuple(shp), tag, "tucker", info["rank"], size, int(params), err, 1.0 - err * err, 0.0)
+
+
 def _error(method, W, A, B, As, Bs, otag, tag, info):
     """Relative Frobenius error of the stored factors.
 
@@ -167,6 +205,9 @@ def compress(src, dst, *, method="svd", rank=None, ratio=None, energy=None, budg
     from one policy (:mod:`linalg.weights.policy`): ``rank``, ``ratio``,
     ``energy`` or a global ``budget``. A matrix whose factors would not be
     smaller stays dense; everything not selected is copied bit for bit.
+    Selected 3-D/4-D tensors (convolution kernels) get a Tucker-2
+    decomposition instead (:mod:`linalg.weights.tensors`; ``method="tucker"``
+    selects only those), with ranks from the same policy.
 
     Computation is in float32 (float64 for float64 weights); factors are
     stored in the input's dtype unless ``dtype`` ("float32", "float16",
@@ -196,8 +237,8 @@ def compress(src, dst, *, method="svd", rank=None, ratio=None, energy=None, budg
     t_start = time.perf_counter()
     kind, value = _p.check_policy(rank, ratio, energy, budget, multiple_of)
     q = int(multiple_of)
-    if method not in _m.METHODS:
-        raise ValueError(f"method must be one of {_m.METHODS}, got {method!r}")
+    if method not in _m.METHODS + ("tucker",):
+        raise ValueError(f"method must be one of {_m.METHODS + ('tucker',)}, got {method!r}")
     if dtype is not None and dtype not in _OUT_DTYPES:
         raise ValueError(f"dtype must be one of {sorted(_OUT_DTYPES)} or None, got {dtype!r}")
     if not float(min_dim).is_integer() or min_dim < 1:
@@ -214,16 +255,21 @@ def compress(src, dst, *, method="svd", rank=None, ratio=None, energy=None, budg
     ck = open_checkpoint(src)
     names = ck.names()
 
+    ndims = (3, 4) if method == "tucker" else (2, 3, 4)
+
     def selected(nm):
         shp = ck.shape(nm)
-        return (len(shp) == 2 and ck.dtype_tag(nm) in FLOAT_TAGS and min(shp) >= min_dim
+        return (len(shp) in ndims and ck.dtype_tag(nm) in FLOAT_TAGS and min(shp[:2]) >= min_dim
                 and (inc is None or inc.search(nm)) and not (exc and exc.search(nm)))
 
     chosen = [nm for nm in names if selected(nm)]
     if not chosen:
+        what = "3-D/4-D" if method == "tucker" else "2-D, 3-D or 4-D"
         raise ValueError(f"no tensor of {src} is selected (include={include!r}, exclude={exclude!r}, "
-                         f"min_dim={min_dim}; only 2-D floating-point tensors are factorised)")
-    aux = {}
+                         f"min_dim={min_dim}; only {what} floating-point tensors are factorised)")
+    tensors = [nm for nm in chosen if len(ck.shape(nm)) > 2]
+    chosen = [nm for nm in chosen if len(ck.shape(nm)) == 2]
+    aux = {nm: {} for nm in tensors}
     for nm in chosen:
         a = {}
         if method == "whitened":
@@ -239,10 +285,15 @@ def compress(src, dst, *, method="svd", rank=None, ratio=None, energy=None, budg
     ranks = {}
     if kind in ("rank", "ratio"):
         ranks = {nm: _p.fixed_rank(kind, value, ck.shape(nm), q) for nm in chosen}
+        ranks.update({nm: _t.tucker2_ranks(kind, value, ck.shape(nm), q) for nm in tensors})
     elif kind == "budget":
-        total = sum(int(np.prod(ck.shape(nm))) for nm in chosen)
+        total = sum(int(np.prod(ck.shape(nm))) for nm in chosen + tensors)
         P = value * total if value < 1 else value
         frac = min(1.0, P / total)
+        # 3-D/4-D tensors take the budget's average ratio; the matrices share the rest.
+        for nm in tensors:
+            ranks[nm] = _t.tucker2_ranks("ratio", frac, ck.shape(nm), q)
+            P -= _t.tucker2_params(ck.shape(nm), ranks[nm])
         spectra = {}
         bar = Progress(len(chosen), progress)
         for nm in chosen:
@@ -252,7 +303,7 @@ def compress(src, dst, *, method="svd", rank=None, ratio=None, energy=None, budg
             W = _as_compute(ck.raw(nm), ck.dtype_tag(nm))
             spectra[nm] = (shp, _m.spectrum(method, W, cap, damping=damping, seed=seed, **aux[nm])[0])
             bar.step(f"spectrum {nm}")
-        ranks = _p.allocate_budget(spectra, P, q)
+        ranks.update(_p.allocate_budget(spectra, P, q))
 
     out_names = set(names)
     writer = ShardedWriter(dst, max_shard_size)
@@ -269,6 +320,13 @@ def compress(src, dst, *, method="svd", rank=None, ratio=None, energy=None, budg
                 writer.add(nm, ck.raw(nm), tag)
                 rep.rows.append(TensorReport(nm, tuple(shp), tag, None, None, size, size, 0.0, 1.0, 0.0))
                 bar.step(nm)
+                continue
+            if len(shp) > 2:
+                row = _tucker_one(nm, shp, tag, ck, ranks.get(nm), value if kind == "energy" else None,
+                                  _OUT_DTYPES[dtype] if dtype else tag, seed, writer, meta, out_names)
+                row.seconds = time.perf_counter() - t0
+                rep.rows.append(row)
+                bar.step(f"{nm} tucker {row.note or row.rank}")
                 continue
             m, n = shp
             W = _as_compute(ck.raw(nm), tag)

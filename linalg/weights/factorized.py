@@ -14,9 +14,10 @@ class FactorizedCheckpoint:
 
     ``names()`` lists the original tensors; ``info(name)`` is the metadata of
     a factorised one (None for an untouched one); ``factors(name)`` gives
-    ``{"A": ..., "B": ...}`` (float32, or float64 when stored so);
-    ``tensor(name)`` the dense tensor — ``A @ B`` for a factorised matrix, the
-    stored values otherwise (bfloat16 as float32).
+    ``{"A": ..., "B": ...}`` for a matrix, ``{"core": ..., "0": U_0, ...}``
+    for a Tucker-compressed tensor (keys: its truncated modes), float32 or
+    float64 as stored; ``tensor(name)`` the dense tensor — ``A @ B``, the
+    Tucker reconstruction, or the stored values (bfloat16 as float32).
 
     >>> import numpy as np, tempfile, os
     >>> from linalg.weights import compress, load
@@ -39,7 +40,7 @@ class FactorizedCheckpoint:
         factor_names = {f for i in self._info.values() for f in i["factors"].values()}
         self._names = [n for n in self._ck.names() if n not in factor_names]
         # Factorised tensors take the place of their first factor.
-        first = {i["factors"]["A"]: n for n, i in self._info.items()}
+        first = {i["factors"]["A" if i["layout"] == "A @ B" else "core"]: n for n, i in self._info.items()}
         self._names = []
         for n in self._ck.names():
             if n in first:
@@ -75,6 +76,10 @@ class FactorizedCheckpoint:
         if i is None:
             return self._get(name)
         f = self.factors(name)
+        if i["layout"] == "tucker":
+            from .tensors import reconstruct
+
+            return reconstruct(f.pop("core"), {int(k): v for k, v in f.items()}, tuple(i["shape"]))
         return f["A"] @ f["B"]
 
     def items(self):

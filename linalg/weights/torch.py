@@ -117,11 +117,35 @@ class FactorizedLinear(nn.Module):
         return self.second(self.first(x))
 
 
+def _tucker_conv(mod, f, info, dtype):
+    """A Tucker-2 kernel as 1×1 conv → core conv → 1×1 conv (Kim et al. 2016)."""
+    if not isinstance(mod, nn.Conv2d) or mod.groups != 1:
+        raise ValueError(f"Tucker factors need an nn.Conv2d with groups=1, got {type(mod).__name__}")
+    if sorted(info["modes"]) != [0, 1]:
+        raise ValueError("only kernels with their channel modes truncated (Tucker-2) load as convolutions")
+    core = torch.from_numpy(np.array(f["core"])).to(dtype)
+    U_out = torch.from_numpy(np.array(f["0"])).to(dtype)
+    U_in = torch.from_numpy(np.array(f["1"])).to(dtype)
+    r_out, r_in = core.shape[:2]
+    first = nn.Conv2d(mod.in_channels, r_in, 1, bias=False)
+    mid = nn.Conv2d(r_in, r_out, mod.kernel_size, stride=mod.stride, padding=mod.padding,
+                    dilation=mod.dilation, bias=False, padding_mode=mod.padding_mode)
+    last = nn.Conv2d(r_out, mod.out_channels, 1, bias=mod.bias is not None)
+    with torch.no_grad():
+        first.weight.copy_(U_in.T[:, :, None, None])
+        mid.weight.copy_(core)
+        last.weight.copy_(U_out[:, :, None, None])
+        if mod.bias is not None:
+            last.bias.copy_(mod.bias)
+    return nn.Sequential(first, mid, last)
+
+
 def load_factorized(model, path, strict=True):
     """Load a checkpoint written by :func:`linalg.weights.compress` into
     ``model``: each factorised ``nn.Linear`` weight becomes a
-    :class:`FactorizedLinear` holding its factors, every other tensor is
-    loaded as it is. Returns the model (changed in place)."""
+    :class:`FactorizedLinear` holding its factors, each Tucker-compressed
+    ``nn.Conv2d`` kernel a 1×1 / core / 1×1 convolution sequence, and every
+    other tensor is loaded as it is. Returns the model (changed in place)."""
     from .factorized import load
 
     ck = load(path)
@@ -134,21 +158,25 @@ def load_factorized(model, path, strict=True):
             continue
         mod_name = name.rsplit(".", 1)[0]
         mod = model.get_submodule(mod_name)
+        parent_name, _, child = mod_name.rpartition(".")
+        parent = model.get_submodule(parent_name) if parent_name else model
+        if info["layout"] == "tucker":
+            setattr(parent, child, _tucker_conv(mod, ck.factors(name), info, dtype))
+            continue
         if not isinstance(mod, nn.Linear):
             raise ValueError(f"{name}: factorised, but {mod_name} is a {type(mod).__name__}, not nn.Linear")
         f = ck.factors(name)
         A = torch.from_numpy(np.array(f["A"])).to(dtype)
         B = torch.from_numpy(np.array(f["B"])).to(dtype)
         bias = mod.bias.detach().clone() if mod.bias is not None else None
-        parent_name, _, child = mod_name.rpartition(".")
-        parent = model.get_submodule(parent_name) if parent_name else model
         setattr(parent, child, FactorizedLinear(A, B, bias))
     # Biases of replaced layers now live under "<mod>.second.bias".
     sd = model.state_dict()
     for name, t in rest.items():
         mod_name, _, leaf = name.rpartition(".")
-        if name not in sd and leaf == "bias" and f"{mod_name}.second.bias" in sd:
-            name = f"{mod_name}.second.bias"
+        for alias in (f"{mod_name}.second.bias", f"{mod_name}.2.bias"):
+            if name not in sd and leaf == "bias" and alias in sd:
+                name = alias
         if name in sd:
             sd[name] = torch.from_numpy(t).to(sd[name].dtype).reshape(sd[name].shape)
         elif strict and name not in dict(model.named_buffers()):
