@@ -24,7 +24,7 @@ def tucker2_ranks(kind, value, shape, q=1):
     size): the positive root of ``α²·out·in·S + α(out² + in²) = R·out·in·S``.
 
     >>> tucker2_ranks("ratio", 0.25, (64, 32, 3, 3))
-    (30, 15)
+    (24, 12)
     """
     o, i = shape[0], shape[1]
     if kind == "rank":
