@@ -13,6 +13,7 @@ from ._blas import fill_dispatch_table as _fill
 from ._results import ErrorEstimate, SVDResult
 from .rsvd import estimate_error, range_finder, rsvd
 from .tucker import TuckerResult, tucker, tucker_to_tensor
+from .weighted import WeightedSVDResult, fwsvd, weighted_svd
 
 _fill()
 del _fill
@@ -20,3 +21,4 @@ del _fill
 __version__ = getattr(_core, "__version__", "0.0.0")
 __all__ = ["rsvd", "range_finder", "estimate_error", "SVDResult", "ErrorEstimate", "__version__"]
 __all__ += ["tucker", "tucker_to_tensor", "TuckerResult"]
+__all__ += ["weighted_svd", "fwsvd", "WeightedSVDResult"]

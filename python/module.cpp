@@ -10,6 +10,7 @@ void bind_blas(nb::module_& m);
 void bind_rng(nb::module_& m);
 void bind_lowrank(nb::module_& m);
 void bind_tensor(nb::module_& m);
+void bind_weighted(nb::module_& m);
 
 NB_MODULE(_core, m) {
   m.doc() = "linalg's C++ core (host context). Use the linalg package, not this module.";
@@ -31,4 +32,5 @@ NB_MODULE(_core, m) {
   bind_rng(m);
   bind_lowrank(m);
   bind_tensor(m);
+  bind_weighted(m);
 }

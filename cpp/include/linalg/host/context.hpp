@@ -9,6 +9,7 @@
 #include "linalg/core/buffer.hpp"
 #include "linalg/core/view.hpp"
 #include "linalg/host/csr_kernels.hpp"
+#include "linalg/host/weighted_kernels.hpp"
 
 namespace linalg::host {
 
@@ -95,6 +96,28 @@ struct Host {
   // Small matrices live in host memory already; the CUDA context copies.
   template <class T>
   void to_host(DenseView<const T> X, T* out) const { copy<T>(X, {out, X.rows, X.cols, X.rows > 0 ? X.rows : 1, false}); }
+
+  // --- weighted --- (kernels in host/weighted_kernels.hpp)
+  template <class T>
+  WeightStats weight_stats(DenseView<const T> W) const { return host::weight_stats(W); }
+  template <class T>
+  WeightedSums em_fill(DenseView<const T> A, DenseView<const T> W, T winv, DenseView<T> B, bool write) const {
+    return host::em_fill(A, W, winv, B, write);
+  }
+  template <class T>
+  void scale_dense(DenseView<const T> A, const T* r, const T* c, DenseView<T> out) const {
+    host::scale_dense(A, r, c, out);
+  }
+  template <class T, class I>
+  void scale_csr(const CsrView<T, I>& S, const T* r, const T* c, T* vout) const { host::scale_csr(S, r, c, vout); }
+  template <class T>
+  void hadamard(DenseView<const T> W, DenseView<const T> A, DenseView<T> out) const { host::hadamard(W, A, out); }
+  template <class T>
+  void sym_outer_rows(DenseView<const T> F, DenseView<T> K) const { host::sym_outer_rows(F, K); }
+  template <class T>
+  std::int64_t batched_spd_solve(DenseView<const T> G, DenseView<const T> R, DenseView<T> X, index_t k) const {
+    return host::batched_spd_solve(G, R, X, k);
+  }
 };
 
 }  // namespace linalg::host
