@@ -12,7 +12,8 @@ the factors of ``W``:
   the damping grows tenfold until it is (the report records the value used).
 - ``fwsvd`` (Hsu et al., ICLR 2022): the engine's :func:`linalg.fwsvd` with
   the per-parameter Fisher sums; ``M`` is ``W`` with its input-feature axis
-  scaled by the square roots of the summed importances.
+  scaled by the square roots of the summed importances (floored at 1e-6 of
+  the largest, so that no feature's weight is 0).
 
 Factors are balanced, ``A = U √S`` and ``B = √S Vh``, so that neither holds
 all the scale (better for low-precision storage). Weights are ``nn.Linear``
@@ -144,6 +145,18 @@ def factorize(method, W, rank, *, covariance=None, fisher=None, damping=1e-2, se
     >>> A.shape, B.shape, info["rank"]
     ((64, 8), (8, 32), 8)
     """
+    if method == "fwsvd" and energy is None:
+        # The engine's closed form (linalg.fwsvd) with the floored importances.
+        d = _fisher_scale(np.asarray(fisher), W.shape)
+        r = int(rank)
+        A, B = linalg.fwsvd(W, (d * d).astype(np.float64), r, axis=1, seed=seed, check_finite=False,
+                            exact=True if 4 * (r + 10) >= min(W.shape) or min(W.shape) <= 64 else None)
+        s = np.sum(np.square(A, dtype=np.float64), axis=0)  # A = U·√S: column norms² are S
+        norm2 = sum_squares(W * d[None, :].astype(W.dtype))
+        s2 = float(np.sum(s * s))
+        return (np.ascontiguousarray(A), np.ascontiguousarray(B),
+                {"rank": r, "energy": s2 / norm2 if norm2 > 0 else 1.0, "residual_sq": max(0.0, norm2 - s2),
+                 "norm_sq": norm2})
     M, back, extra = transformed(method, W, covariance=covariance, fisher=fisher, damping=damping)
     norm2 = sum_squares(M)
     if energy is not None:
