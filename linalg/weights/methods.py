@@ -1,0 +1,196 @@
+"""How one weight matrix is factorised: ``W ≈ A @ B`` of rank ``r``.
+
+Each method is a transform ``M = T(W)`` whose truncated SVD is the optimum of
+the method's objective, and the map back from ``[[M]]_r = U diag(S) Vh`` to
+the factors of ``W``:
+
+- ``svd``: ``M = W``; minimises ``‖W − AB‖_F``.
+- ``whitened`` (SVD-LLM, Wang et al. 2024): with the layer's input covariance
+  ``C = XᵀX = L Lᵀ`` (``L`` lower Cholesky factor of ``C + λI``),
+  ``‖X(W − AB)ᵀ‖_F = ‖(W − AB) L‖_F``, so ``M = W L`` and ``B = √S Vh L⁻¹``.
+  ``λ = damping · mean(diag C)``; when ``C + λI`` is not positive definite
+  the damping grows tenfold until it is (the report records the value used).
+- ``fwsvd`` (Hsu et al., ICLR 2022): the engine's :func:`linalg.fwsvd` with
+  the per-parameter Fisher sums; ``M`` is ``W`` with its input-feature axis
+  scaled by the square roots of the summed importances (floored at 1e-6 of
+  the largest, so that no feature's weight is 0).
+
+Factors are balanced, ``A = U √S`` and ``B = √S Vh``, so that neither holds
+all the scale (better for low-precision storage). Weights are ``nn.Linear``
+shaped ``(out, in)``: ``y = W x``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg as sla
+
+import linalg
+
+METHODS = ("svd", "fwsvd", "whitened")
+
+
+def whitening_factor(C, damping=1e-2, max_tries=8):
+    """Lower Cholesky factor ``L`` of ``C + λI`` and the ``λ`` used.
+
+    ``λ = damping·mean(diag C)`` (``damping·1`` for a zero diagonal), grown
+    tenfold while the factorisation fails. Cost: O(n³/3).
+
+    >>> import numpy as np
+    >>> C = np.array([[4.0, 2.0], [2.0, 1.0]])       # singular
+    >>> L, lam = whitening_factor(C)
+    >>> bool(np.allclose(L @ L.T, C + lam * np.eye(2))), lam > 0
+    (True, True)
+    """
+    C = np.asarray(C)
+    if C.ndim != 2 or C.shape[0] != C.shape[1]:
+        raise ValueError(f"covariance must be square, got shape {C.shape}")
+    if not np.all(np.isfinite(C)):
+        raise ValueError("covariance contains NaN or Inf")
+    if damping < 0:
+        raise ValueError(f"damping must be >= 0, got {damping}")
+    C = 0.5 * (C + C.T)
+    scale = float(np.mean(np.diag(C)))
+    scale = scale if scale > 0 else 1.0
+    lam = damping * scale
+    for _ in range(max_tries + 1):
+        try:
+            L = np.linalg.cholesky(C + lam * np.eye(C.shape[0], dtype=C.dtype))
+            return L, lam
+        except np.linalg.LinAlgError:
+            lam = max(lam * 10.0, 1e-6 * scale)
+    raise np.linalg.LinAlgError(f"covariance is not positive definite even with damping {lam:g}")
+
+
+def transformed(method, W, *, covariance=None, fisher=None, damping=1e-2):
+    """``(M, back, info)``: the matrix whose truncated SVD is optimal for
+    ``method`` and ``back(U, S, Vh) -> (A, B)``."""
+    if method == "svd":
+        return W, lambda U, S, Vh: _balanced(U, S, Vh), {}
+    if method == "whitened":
+        if covariance is None:
+            raise ValueError("method 'whitened' needs the layer's input covariance")
+        C = np.asarray(covariance, dtype=np.float64)
+        if C.shape != (W.shape[1], W.shape[1]):
+            raise ValueError(f"covariance has shape {C.shape}, expected {(W.shape[1],) * 2} "
+                             f"for a weight of shape {W.shape} (out, in)")
+        L, lam = whitening_factor(C, damping)
+        Lw = L.astype(W.dtype)
+
+        def back(U, S, Vh):
+            A, B = _balanced(U, S, Vh)
+            # B L⁻¹ = (L⁻ᵀ Bᵀ)ᵀ: one triangular solve, no inverse.
+            Bt = sla.solve_triangular(Lw, B.T, lower=True, trans="T", check_finite=False)
+            return A, np.ascontiguousarray(Bt.T)
+
+        return W @ Lw, back, {"damping": lam}
+    if method == "fwsvd":
+        if fisher is None:
+            raise ValueError("method 'fwsvd' needs the per-parameter Fisher sums")
+        d = _fisher_scale(np.asarray(fisher), W.shape)
+        M = W * d[None, :].astype(W.dtype)
+
+        def back(U, S, Vh):
+            A, B = _balanced(U, S, Vh)
+            return A, B / d[None, :].astype(W.dtype)
+
+        return M, back, {}
+    raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+
+
+def _fisher_scale(fisher, shape):
+    """√(summed importance) per input feature, floored so that no feature
+    gets weight 0 (which would make the map back singular)."""
+    if fisher.shape == tuple(shape):
+        imp = fisher.sum(axis=0, dtype=np.float64)
+    elif fisher.shape == (shape[1],):
+        imp = fisher.astype(np.float64)
+    else:
+        raise ValueError(f"fisher has shape {fisher.shape}; expected the weight's shape {tuple(shape)} "
+                         f"or one importance per input feature ({shape[1]},)")
+    if not np.all(np.isfinite(imp)) or np.any(imp < 0):
+        raise ValueError("fisher must be finite and non-negative")
+    if not np.any(imp > 0):
+        raise ValueError("fisher is zero everywhere")
+    d = np.sqrt(imp)
+    return np.maximum(d, 1e-6 * d.max())
+
+
+def sum_squares(X, chunk=1 << 18):
+    """``‖X‖²_F`` accumulated in float64 over chunks (no float64 copy of X)."""
+    flat = X.reshape(-1) if X.flags.c_contiguous or X.flags.f_contiguous else np.ravel(X)
+    total = 0.0
+    for i in range(0, flat.size, chunk):
+        c = flat[i:i + chunk].astype(np.float64)
+        total += float(c @ c)
+    return total
+
+
+def _balanced(U, S, Vh):
+    r = np.sqrt(S)
+    return np.ascontiguousarray(U * r[None, :]), np.ascontiguousarray(Vh * r[:, None])
+
+
+def factorize(method, W, rank, *, covariance=None, fisher=None, damping=1e-2, seed=0, energy=None,
+              power_iters=None):
+    """``(A, B, info)`` with ``W ≈ A @ B``; ``rank`` fixed, or ``energy`` kept.
+
+    ``info``: ``rank``, ``energy`` (``Σ S² / ‖M‖²_F`` of the transformed
+    matrix) and method extras (``damping``). Cost: one randomized SVD of the
+    ``m×n`` matrix, O(mn·rank) per pass (``power_iters``: as for
+    :func:`linalg.rsvd`; None picks the depth adaptively).
+
+    >>> import numpy as np
+    >>> W = np.random.default_rng(0).standard_normal((64, 32)) @ np.diag(0.8 ** np.arange(32))
+    >>> A, B, info = factorize("svd", W, 8)
+    >>> A.shape, B.shape, info["rank"]
+    ((64, 8), (8, 32), 8)
+    """
+    if method == "fwsvd" and energy is None:
+        # The engine's closed form (linalg.fwsvd) with the floored importances.
+        d = _fisher_scale(np.asarray(fisher), W.shape)
+        r = int(rank)
+        A, B = linalg.fwsvd(W, (d * d).astype(np.float64), r, axis=1, seed=seed, check_finite=False,
+                            exact=True if 4 * (r + 10) >= min(W.shape) or min(W.shape) <= 64 else None)
+        s = np.sum(np.square(A, dtype=np.float64), axis=0)  # A = U·√S: column norms² are S
+        norm2 = sum_squares(W * d[None, :].astype(W.dtype))
+        s2 = float(np.sum(s * s))
+        return (np.ascontiguousarray(A), np.ascontiguousarray(B),
+                {"rank": r, "energy": s2 / norm2 if norm2 > 0 else 1.0, "residual_sq": max(0.0, norm2 - s2),
+                 "norm_sq": norm2})
+    M, back, extra = transformed(method, W, covariance=covariance, fisher=fisher, damping=damping)
+    norm2 = sum_squares(M)
+    if energy is not None:
+        res = linalg.rsvd(M, tol=float(np.sqrt(max(0.0, 1.0 - energy))), seed=seed, check_finite=False)
+        s2 = np.cumsum(np.square(res.S.astype(np.float64)))
+        r = int(np.searchsorted(s2, energy * norm2 * (1 - 1e-12)) + 1) if norm2 > 0 else 1
+        r = min(r, res.S.size)
+        U, S, Vh = res.U[:, :r], res.S[:r], res.Vh[:r]
+    else:
+        r = int(rank)
+        if 4 * (r + 10) >= min(M.shape) or min(M.shape) <= 64:
+            # A basis wider than a quarter of the short side: the randomized
+            # passes cost about as much as the exact SVD, which is exact.
+            u, s, vh = np.linalg.svd(M, full_matrices=False)
+            U, S, Vh = u[:, :r], s[:r], vh[:r]
+        else:
+            U, S, Vh = linalg.rsvd(M, r, seed=seed, power_iters=power_iters, check_finite=False)
+    A, B = back(U, S, Vh)
+    s2 = float(np.sum(np.square(S, dtype=np.float64)))
+    kept = s2 / norm2 if norm2 > 0 else 1.0
+    # For orthonormal U, Vh with S = Uᵀ M Vhᵀ: ‖M − U S Vh‖² = ‖M‖² − ‖S‖²
+    # (Pythagoras), to rounding in ‖S‖²; the caller decides when that is safe.
+    return A, B, {"rank": int(S.size), "energy": kept, "residual_sq": max(0.0, norm2 - s2), "norm_sq": norm2,
+                  **extra}
+
+
+def spectrum(method, W, max_rank, *, covariance=None, fisher=None, damping=1e-2, seed=0):
+    """Leading singular values (up to ``max_rank``) of the transformed matrix
+    and its squared Frobenius norm: what the budget policy allocates from.
+    Exact (``gesdd``) when ``min(m, n) <= 1024``, else a randomized SVD."""
+    M, _, _ = transformed(method, W, covariance=covariance, fisher=fisher, damping=damping)
+    norm2 = sum_squares(M)
+    if min(M.shape) <= 1024 or max_rank >= min(M.shape) - 10:
+        s = sla.svdvals(M, check_finite=False)[:max_rank]
+    else:
+        s = linalg.rsvd(M, max_rank, seed=seed, check_finite=False).S
+    return np.asarray(s, dtype=np.float64), norm2
