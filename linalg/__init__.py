@@ -19,8 +19,6 @@ from .completion import CompletionResult, complete
 from .tucker import TuckerResult, tucker, tucker_to_tensor
 from .nystrom import EighResult, NystromSelection, nystrom, nystrom_select
 from .selection import CRResult, CURResult, IDResult, cr_product, cr_select, cur, interp_decomp
-from .tucker import TuckerResult, tucker, tucker_to_tensor
-from .weighted import WeightedSVDResult, fwsvd, weighted_svd
 
 _fill()
 del _fill
@@ -33,5 +31,3 @@ __all__ += ["complete", "CompletionResult"]
 __all__ += ["tucker", "tucker_to_tensor", "TuckerResult"]
 __all__ += ["nystrom", "nystrom_select", "EighResult", "NystromSelection"]
 __all__ += ["interp_decomp", "cur", "cr_product", "cr_select", "IDResult", "CURResult", "CRResult"]
-__all__ += ["tucker", "tucker_to_tensor", "TuckerResult"]
-__all__ += ["weighted_svd", "fwsvd", "WeightedSVDResult"]

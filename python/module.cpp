@@ -15,8 +15,6 @@ void bind_completion(nb::module_& m);
 void bind_tensor(nb::module_& m);
 void bind_nystrom(nb::module_& m);
 void bind_selection(nb::module_& m);
-void bind_tensor(nb::module_& m);
-void bind_weighted(nb::module_& m);
 
 NB_MODULE(_core, m) {
   m.doc() = "linalg's C++ core (host context). Use the linalg package, not this module.";
@@ -43,6 +41,4 @@ NB_MODULE(_core, m) {
   bind_tensor(m);
   bind_nystrom(m);
   bind_selection(m);
-  bind_tensor(m);
-  bind_weighted(m);
 }
