@@ -286,7 +286,8 @@ bool Host::all_finite(DenseView<const T> X) const {
   const Bits expo = sizeof(T) == 4 ? Bits(0x7f800000u) : Bits(0x7ff0000000000000ull);
   const index_t m = X.stored_rows(), n = X.stored_cols();
   int bad = 0;
-#pragma omp parallel for schedule(static) reduction(| : bad)
+  // Small arrays: waking the thread team costs more than the scan.
+#pragma omp parallel for schedule(static) reduction(| : bad) if (m * n > 65536)
   for (index_t j = 0; j < n; ++j) {
     const T* a = X.data + j * X.ld;
     Bits hit = 0;
