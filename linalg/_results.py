@@ -2,11 +2,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, ClassVar, Iterator
+
+
+class Unpacks:
+    """Tuple-like access to the fields named in ``_unpack``, so that results
+    unpack (``U, S, Vh = res``), index and ``len`` like a tuple."""
+
+    _unpack: ClassVar[tuple] = ()
+
+    def _items(self) -> tuple:
+        return tuple(getattr(self, name) for name in self._unpack)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items())
+
+    def __len__(self) -> int:
+        return len(self._unpack)
+
+    def __getitem__(self, i: int) -> Any:
+        return self._items()[i]
 
 
 @dataclass(frozen=True)
-class SVDResult:
+class SVDResult(Unpacks):
     """A truncated SVD ``A ~ U @ diag(S) @ Vh``.
 
     Unpacks like a tuple: ``U, S, Vh = linalg.rsvd(A, k)``. ``info`` reports
@@ -22,18 +41,11 @@ class SVDResult:
     Vh: Any
     info: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.U, self.S, self.Vh))
-
-    def __len__(self) -> int:
-        return 3
-
-    def __getitem__(self, i: int) -> Any:
-        return (self.U, self.S, self.Vh)[i]
+    _unpack = ("U", "S", "Vh")
 
 
 @dataclass(frozen=True)
-class ErrorEstimate:
+class ErrorEstimate(Unpacks):
     """A-posteriori estimate of ``E = A - U diag(S) Vh``.
 
     ``frobenius`` estimates ``||E||_F`` (relative standard deviation at most
@@ -48,5 +60,4 @@ class ErrorEstimate:
     spectral_bound: float
     probes: int
 
-    def __iter__(self) -> Iterator[float]:
-        return iter((self.frobenius, self.relative, self.spectral_bound))
+    _unpack = ("frobenius", "relative", "spectral_bound")

@@ -20,7 +20,7 @@ import numbers
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,6 +28,7 @@ from threadpoolctl import threadpool_limits
 
 from . import _core
 from ._validate import as_seed, check_choice, check_int
+from ._results import Unpacks
 
 SOLVERS = ("sketch", "cg", "cholesky")
 #: ``to_dense`` refuses outputs with more entries than this unless ``force=True``.
@@ -124,7 +125,7 @@ def _check_float(value, name, low=0.0):
 # --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class CompletionResult:
+class CompletionResult(Unpacks):
     """A fitted completion ``M[i, j] ~ mean + row_bias[i] + col_bias[j] + U[i] . V[j]``.
 
     Unpacks like a tuple: ``U, V = linalg.complete(...)``. ``row_bias`` and
@@ -148,14 +149,7 @@ class CompletionResult:
     history: dict = field(default_factory=dict, repr=False, compare=False)
     info: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.U, self.V))
-
-    def __len__(self) -> int:
-        return 2
-
-    def __getitem__(self, i):
-        return (self.U, self.V)[i]
+    _unpack = ("U", "V")
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import scipy.linalg as sla
@@ -10,12 +10,13 @@ from threadpoolctl import threadpool_limits
 
 from . import _core
 from ._validate import as_matrix, as_seed, check_choice, check_int, shape_of
+from ._results import Unpacks
 
 SKETCHES = ("gaussian", "sparse_sign")
 
 
 @dataclass(frozen=True)
-class EighResult:
+class EighResult(Unpacks):
     """A truncated eigendecomposition ``A ~ V @ diag(w) @ V.T``.
 
     Unpacks like a tuple: ``w, V = linalg.nystrom(A, k)``; ``eigenvalues``
@@ -28,18 +29,11 @@ class EighResult:
     eigenvectors: Any
     info: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.eigenvalues, self.eigenvectors))
-
-    def __len__(self) -> int:
-        return 2
-
-    def __getitem__(self, i: int) -> Any:
-        return (self.eigenvalues, self.eigenvectors)[i]
+    _unpack = ("eigenvalues", "eigenvectors")
 
 
 @dataclass(frozen=True)
-class NystromSelection:
+class NystromSelection(Unpacks):
     """Columns ``idx`` of a PSD C and the Nyström factor ``F`` (k, n).
 
     ``C ~ C[:, idx] @ F`` and, for ``C = H.T @ H``, ``H @ W ~ H[:, idx] @ (F @ W)``.
@@ -51,11 +45,7 @@ class NystromSelection:
     factor: Any
     scores: Any
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.idx, self.factor))
-
-    def __len__(self) -> int:
-        return 2
+    _unpack = ("idx", "factor")
 
 
 def _check_psd_diagonal(mat, name):

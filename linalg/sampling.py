@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from . import _core
 from ._validate import as_matrix, as_seed, check_choice, check_int
+from ._results import Unpacks
 
 METHODS = ("exact", "sketch")
 SCORES = ("leverage", "root_leverage", "lewis", "sensitivity", "uniform")
@@ -50,7 +51,7 @@ EXACT_MAX_ROWS = 5000
 
 
 @dataclass(frozen=True)
-class RowSample:
+class RowSample(Unpacks):
     """Sampled row indices and their weights; unpacks as ``(idx, weights)``.
 
     ``weights[j]`` multiplies row ``idx[j]``:
@@ -64,14 +65,7 @@ class RowSample:
     probabilities: Any = field(repr=False, default=None)
     info: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.idx, self.weights))
-
-    def __len__(self) -> int:
-        return 2
-
-    def __getitem__(self, i: int) -> Any:
-        return (self.idx, self.weights)[i]
+    _unpack = ("idx", "weights")
 
 
 # --------------------------------------------------------------------------

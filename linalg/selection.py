@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import scipy.linalg as sla
@@ -11,6 +11,7 @@ from threadpoolctl import threadpool_limits
 
 from . import _core
 from ._validate import as_matrix, as_seed, check_choice, check_int, shape_of
+from ._results import Unpacks
 
 ID_METHODS = ("randomized", "qr")
 CUR_METHODS = ("id", "leverage")
@@ -19,7 +20,7 @@ SKETCHES = ("gaussian", "sparse_sign")
 
 
 @dataclass(frozen=True)
-class IDResult:
+class IDResult(Unpacks):
     """An interpolative decomposition; unpacks as ``(idx, X)``.
 
     Column ID (``axis=1``): ``A ~ A[:, idx] @ X`` with X (k, n) and
@@ -33,44 +34,29 @@ class IDResult:
     X: Any
     info: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.idx, self.X))
-
-    def __len__(self) -> int:
-        return 2
-
-    def __getitem__(self, i: int) -> Any:
-        return (self.idx, self.X)[i]
+    _unpack = ("idx", "X")
 
 
 @dataclass(frozen=True)
-class CURResult:
+class CURResult(Unpacks):
     """``A ~ A[:, cols] @ U @ A[rows, :]``; unpacks as ``(cols, U, rows)``."""
 
     cols: Any
     U: Any
     rows: Any
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.cols, self.U, self.rows))
-
-    def __len__(self) -> int:
-        return 3
+    _unpack = ("cols", "U", "rows")
 
 
 @dataclass(frozen=True)
-class CRResult:
+class CRResult(Unpacks):
     """``A @ B ~ product = (A[:, idx] * scale) @ B[idx, :]``; unpacks as ``(product, idx, scale)``."""
 
     product: Any
     idx: Any
     scale: Any
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.product, self.idx, self.scale))
-
-    def __len__(self) -> int:
-        return 3
+    _unpack = ("product", "idx", "scale")
 
 
 def _check_tol(tol):

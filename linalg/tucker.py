@@ -3,19 +3,20 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
 from . import _core
 from ._validate import _check_dtype, _float_dtype, as_seed, check_choice, check_int
+from ._results import Unpacks
 
 METHODS = ("hooi", "sthosvd", "hosvd")
 _BASIS = {True: "auto", False: "exact", "always": "randomized"}
 
 
 @dataclass(frozen=True)
-class TuckerResult:
+class TuckerResult(Unpacks):
     """A Tucker decomposition ``X ~ core x_1 factors[0] ... x_N factors[N-1]``.
 
     Unpacks like a tuple: ``core, factors = linalg.tucker(X, ranks)``.
@@ -34,14 +35,7 @@ class TuckerResult:
     rel_error: float
     info: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.core, self.factors))
-
-    def __len__(self) -> int:
-        return 2
-
-    def __getitem__(self, i: int) -> Any:
-        return (self.core, self.factors)[i]
+    _unpack = ("core", "factors")
 
     def to_tensor(self):
         """The full tensor :math:`\\hat X` (see :func:`tucker_to_tensor`)."""
