@@ -490,3 +490,13 @@ def test_tucker2_ratio_ranks_solve_the_budget():
         assert tucker2_params(shape, r) <= 0.2 * size
         bigger = (r[0] + 2, r[1] + 1)
         assert tucker2_params(shape, bigger) > 0.2 * size * 0.9
+
+
+def test_statistics_can_come_from_a_checkpoint_file(tmp_path, model):
+    path, t = model
+    C = np.eye(64) + 0.1
+    cov = write(str(tmp_path / "cov.safetensors"), {"l0.weight": C})
+    a = compress(path, str(tmp_path / "a.safetensors"), rank=4, method="whitened", include="^l0", covariance=cov)
+    b = compress(path, str(tmp_path / "b.safetensors"), rank=4, method="whitened", include="^l0",
+                 covariance={"l0.weight": C})
+    assert a.rows[1].rel_error == b.rows[1].rel_error and a.rows[1].rank == 4

@@ -90,23 +90,22 @@ class CompressionReport:
         return "\n".join([fmt(head)] + [fmt(b) for b in body] + [tail])
 
 
-def _mapping(x, what):
-    """A name -> array lookup from a dict or a checkpoint path."""
-    if x is None:
-        return None
-    if isinstance(x, dict):
+class _CheckpointLookup:
+    """``get(name)``: one tensor of a checkpoint, read when asked for."""
+
+    def __init__(self, path):
+        self._ck = open_checkpoint(path)
+        self._names = set(self._ck.names())
+
+    def get(self, name, default=None):
+        return np.asarray(self._ck.raw(name)) if name in self._names else default
+
+
+def _mapping(x):
+    """A name -> array lookup from a dict or a checkpoint path (or None)."""
+    if x is None or isinstance(x, dict):
         return x
-    ck = open_checkpoint(x)
-
-    class _Lazy(dict):
-        def get(self, k, default=None):
-            return np.asarray(ck.raw(k)) if k in names else default
-
-        def __contains__(self, k):
-            return k in names
-
-    names = set(ck.names())
-    return _Lazy()
+    return _CheckpointLookup(x)
 
 
 def _as_compute(raw, tag):
@@ -245,8 +244,8 @@ def compress(src, dst, *, method="svd", rank=None, ratio=None, energy=None, budg
         raise ValueError(f"min_dim must be an integer >= 1, got {min_dim}")
     inc = re.compile(include) if include else None
     exc = re.compile(exclude) if exclude else None
-    fis = _mapping(fisher, "fisher")
-    cov = _mapping(covariance, "covariance")
+    fis = _mapping(fisher)
+    cov = _mapping(covariance)
     if method == "fwsvd" and fis is None:
         raise ValueError("method 'fwsvd' needs fisher= (a dict or a checkpoint of per-parameter Fisher sums)")
     if method == "whitened" and cov is None:
