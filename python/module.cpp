@@ -15,9 +15,12 @@ void bind_completion(nb::module_& m);
 void bind_tensor(nb::module_& m);
 void bind_nystrom(nb::module_& m);
 void bind_selection(nb::module_& m);
+#if LINALG_CUDA_BUILT
+void bind_cuda_lowrank(nb::module_& m);
+#endif
 
 NB_MODULE(_core, m) {
-  m.doc() = "linalg's C++ core (host context). Use the linalg package, not this module.";
+  m.doc() = "linalg's C++ core (host and, when built, CUDA contexts). Use the linalg package, not this module.";
 #ifdef LINALG_VERSION
   m.attr("__version__") = LINALG_VERSION;
 #endif
@@ -41,4 +44,7 @@ NB_MODULE(_core, m) {
   bind_tensor(m);
   bind_nystrom(m);
   bind_selection(m);
+#if LINALG_CUDA_BUILT
+  bind_cuda_lowrank(m);
+#endif
 }

@@ -1,4 +1,5 @@
 #include "linalg/host/context.hpp"
+#include "linalg/sketch/test_matrix.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -175,27 +176,9 @@ void Host::fill_sparse_sign(DenseView<T> X, int zeta, std::uint64_t seed, std::u
     std::vector<std::uint32_t> cols(static_cast<std::size_t>(z));
 #pragma omp for schedule(static)
     for (index_t i = 0; i < n; ++i) {
-      const auto row = static_cast<std::uint64_t>(i);
-      int have = 0;
-      if (z == l) {
-        for (int h = 0; h < z; ++h) cols[h] = static_cast<std::uint32_t>(h);
-        have = z;
-      }
-      // Rejection sampling of z distinct columns out of l (z < l).
-      for (std::uint32_t t = 0; have < z; ++t) {
-        rng::Philox4x32 w = rng::draw(seed, row, (block << 20) | t, stream);
-        for (int q = 0; q < 4 && have < z; ++q) {
-          const std::uint32_t c = rng::bounded(w.v[q], static_cast<std::uint32_t>(l));
-          bool dup = false;
-          for (int h = 0; h < have; ++h) dup |= (cols[h] == c);
-          if (!dup) cols[have++] = c;
-        }
-      }
-      // Signs: bit h of the sign words drawn at counter (block, 0xFFFFF - h/128).
-      for (int h = 0; h < z; ++h) {
-        rng::Philox4x32 sgn = rng::draw(seed, row, (block << 20) | (0xFFFFFu - static_cast<std::uint32_t>(h >> 7)), stream);
-        X(i, cols[h]) = ((sgn.v[(h >> 5) & 3] >> (h & 31)) & 1u) ? -v : v;
-      }
+      sketch::sparse_sign_row(seed, stream, block, static_cast<std::uint64_t>(i), static_cast<std::uint32_t>(l), z,
+                              cols.data());
+      for (int h = 0; h < z; ++h) X(i, cols[h] & 0x7FFFFFFFu) = (cols[h] >> 31) ? -v : v;
     }
   }
 }

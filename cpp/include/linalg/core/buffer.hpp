@@ -1,10 +1,12 @@
-// Owning, 64-byte aligned, uninitialised column-major storage.
+// Owning, uninitialised column-major storage: 64-byte aligned host memory,
+// or the memory space of the calling thread's context (core/memory.hpp).
 #pragma once
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
 
+#include "linalg/core/memory.hpp"
 #include "linalg/core/view.hpp"
 
 namespace linalg {
@@ -13,19 +15,34 @@ template <class T>
 class Buffer {
  public:
   Buffer() = default;
-  explicit Buffer(index_t n) : n_(n) {
+  explicit Buffer(index_t n) : p_(nullptr, Free{current_memory_space()}), n_(n) {
     if (n <= 0) return;
     std::size_t bytes = ((static_cast<std::size_t>(n) * sizeof(T) + 63) / 64) * 64;
-    p_.reset(static_cast<T*>(std::aligned_alloc(64, bytes)));
+    const MemorySpace* s = p_.get_deleter().space;
+    p_.reset(static_cast<T*>(s ? s->allocate(s->state, bytes) : std::aligned_alloc(64, bytes)));
     if (!p_) throw std::bad_alloc();
   }
   T* data() const { return p_.get(); }
   index_t size() const { return n_; }
-  void zero() { if (n_) std::memset(p_.get(), 0, sizeof(T) * n_); }
+  const MemorySpace* space() const { return p_.get_deleter().space; }
+  void zero() {
+    if (!n_) return;
+    const MemorySpace* s = space();
+    if (s) s->zero(s->state, p_.get(), sizeof(T) * n_);
+    else std::memset(p_.get(), 0, sizeof(T) * n_);
+  }
+  // Gives up ownership (the caller frees the storage through space()).
+  T* release() { n_ = 0; return p_.release(); }
 
  private:
-  struct Free { void operator()(T* p) const { std::free(p); } };
-  std::unique_ptr<T, Free> p_;
+  struct Free {
+    const MemorySpace* space = nullptr;
+    void operator()(T* p) const {
+      if (space) space->release(space->state, p);
+      else std::free(p);
+    }
+  };
+  std::unique_ptr<T, Free> p_{nullptr, Free{}};
   index_t n_ = 0;
 };
 
@@ -42,6 +59,9 @@ class Matrix {
   operator DenseView<T>() const { return view(); }
   operator DenseView<const T>() const { return view(); }
   void zero() { buf_.zero(); }
+  const MemorySpace* space() const { return buf_.space(); }
+  // Gives up ownership of the storage (freed by the caller through space()).
+  T* release() { rows_ = cols_ = 0; return buf_.release(); }
 
  private:
   Buffer<T> buf_;

@@ -44,11 +44,14 @@ struct CsrView {
   const I* indptr = nullptr;   // stored_rows + 1 offsets
   index_t stored_rows = 0, stored_cols = 0;
   bool trans = false;
+  // The number of nonzeros when the arrays live where the host cannot read
+  // them (device memory); -1: read it from indptr.
+  index_t stored_nnz = -1;
 
   index_t rows() const { return trans ? stored_cols : stored_rows; }
   index_t cols() const { return trans ? stored_rows : stored_cols; }
-  index_t nnz() const { return static_cast<index_t>(indptr[stored_rows]); }
-  CsrView t() const { return {values, indices, indptr, stored_rows, stored_cols, !trans}; }
+  index_t nnz() const { return stored_nnz >= 0 ? stored_nnz : static_cast<index_t>(indptr[stored_rows]); }
+  CsrView t() const { return {values, indices, indptr, stored_rows, stored_cols, !trans, stored_nnz}; }
 };
 
 }  // namespace linalg

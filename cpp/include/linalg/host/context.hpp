@@ -3,6 +3,7 @@
 // BLAS/LAPACK dispatch table and OpenMP kernels. Algorithm code never calls
 // BLAS itself; a CUDA context offers the same member functions.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -69,6 +70,14 @@ struct Host {
     csr_times_dense(S, X, Y);
   }
 
+  // Y = S^T X for a stored CSR S (builds the transpose; Operator normally
+  // keeps one built, so this is only the device-style fallback).
+  template <class T, class I>
+  void csr_mm_transposed(const CsrView<T, I>& S, DenseView<const T> X, DenseView<T> Y) const {
+    const auto tr = transpose_structure(S);
+    csr_times_dense(tr.view(S.stored_cols, S.stored_rows), X, Y);
+  }
+
   // Fill X (n x l) with the transpose of a sparse sign embedding: row i
   // holds min(zeta, l) nonzeros +-1/sqrt(min(zeta, l)) at distinct columns,
   // drawn from (seed, stream, block, i) alone.
@@ -95,6 +104,22 @@ struct Host {
   double frobenius_sq(DenseView<const T> X) const;        // sum of squares, in double
   template <class T>
   void column_norms_sq(DenseView<const T> X, double* out) const;
+  template <class T>
+  void scale_rows(DenseView<T> X, const T* d) const {     // X[i, :] *= d[i]
+    for (index_t j = 0; j < X.cols; ++j)
+      for (index_t i = 0; i < X.rows; ++i) X(i, j) *= d[i];
+  }
+  // out[i] = X(i, i) for i < min(rows, cols); X += value * I. Algorithms
+  // use these rather than touching entries, which a device context's
+  // matrices do not allow.
+  template <class T>
+  void diagonal(DenseView<const T> X, double* out) const {
+    for (index_t i = 0; i < std::min(X.rows, X.cols); ++i) out[i] = static_cast<double>(X(i, i));
+  }
+  template <class T>
+  void add_to_diagonal(DenseView<T> X, T value) const {
+    for (index_t i = 0; i < std::min(X.rows, X.cols); ++i) X(i, i) += value;
+  }
 
   // --- nystrom / selection ---
   // Y += alpha X (same logical shape; Y not transposed).
@@ -117,6 +142,10 @@ struct Host {
   // Small matrices live in host memory already; the CUDA context copies.
   template <class T>
   void to_host(DenseView<const T> X, T* out) const { copy<T>(X, {out, X.rows, X.cols, X.rows > 0 ? X.rows : 1, false}); }
+  template <class T>
+  void from_host(const T* in, DenseView<T> X) const {
+    copy<T>(DenseView<const T>{in, X.rows, X.cols, X.rows > 0 ? X.rows : 1, false}, X);
+  }
 
   // --- sampling ---
   // Y (s x d) = S diag(w) A for an oblivious sparse row sketch S (sparse

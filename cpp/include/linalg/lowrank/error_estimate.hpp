@@ -30,9 +30,7 @@ ErrorEstimate estimate_error(const Ctx& ctx, const Operator<T>& A, DenseView<con
   ctx.fill_gaussian(G.view(), seed, rng::kErrorProbe);
   A.apply(ctx, DenseView<const T>(G.view()), E.view());
   ctx.gemm(T(1), Vt, DenseView<const T>(G.view()), T(0), C.view());
-  std::vector<T> s(S, S + k);
-  for (index_t j = 0; j < probes; ++j)  // C = diag(S) V^T G, column by column on the host
-    for (index_t i = 0; i < k; ++i) C.data()[i + j * k] *= s[i];
+  ctx.scale_rows(C.view(), S);  // C = diag(S) V^T G
   ctx.gemm(T(-1), U, DenseView<const T>(C.view()), T(1), E.view());
   std::vector<double> norms(static_cast<std::size_t>(probes));
   ctx.column_norms_sq(DenseView<const T>(E.view()), norms.data());

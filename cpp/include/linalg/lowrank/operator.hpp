@@ -24,6 +24,11 @@ class Operator {
   explicit Operator(DenseView<const T> a) : a_(a) {}
   explicit Operator(Csr32 a) : a_(a) { build_transpose<std::int32_t>(); }
   explicit Operator(Csr64 a) : a_(a) { build_transpose<std::int64_t>(); }
+  // CSR arrays in device memory: no host-built transpose; products with the
+  // transpose go to ctx.csr_mm_transposed.
+  struct OnDevice {};
+  Operator(Csr32 a, OnDevice) : a_(a) {}
+  Operator(Csr64 a, OnDevice) : a_(a) {}
 
   index_t rows() const { return transposed_ ? stored_cols() : stored_rows(); }
   index_t cols() const { return transposed_ ? stored_rows() : stored_cols(); }
@@ -103,8 +108,11 @@ class Operator {
             using I = std::remove_cv_t<std::remove_pointer_t<decltype(a.indices)>>;
             // The logical matrix is the stored CSR S (a.trans false) or S^T.
             const bool use_stored = (a.trans == tr);
+            const CsrView<T, I> stored{a.values, a.indices, a.indptr, a.stored_rows, a.stored_cols, false, a.stored_nnz};
             if (use_stored) {
-              ctx.csr_mm(CsrView<T, I>{a.values, a.indices, a.indptr, a.stored_rows, a.stored_cols, false}, X, Y);
+              ctx.csr_mm(stored, X, Y);
+            } else if (!transpose_) {
+              ctx.csr_mm_transposed(stored, X, Y);
             } else {
               const auto& st = *std::static_pointer_cast<host::CsrTranspose<T, I>>(transpose_);
               ctx.csr_mm(st.view(a.stored_cols, a.stored_rows), X, Y);

@@ -2,6 +2,7 @@
 #pragma once
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "linalg/core/buffer.hpp"
 #include "linalg/core/view.hpp"
@@ -24,10 +25,12 @@ void orthonormalize(const Ctx& ctx, DenseView<T> X) {
   Matrix<T> G(k, k);
   const double u = static_cast<double>(std::numeric_limits<T>::epsilon()) / 2;
   const double limit = 0.05 / std::sqrt(2 * u);
+  std::vector<double> diag(static_cast<std::size_t>(k));
   auto diag_ratio = [&]() {
+    ctx.diagonal(DenseView<const T>(G.view()), diag.data());
     double dmax = 0.0, dmin = std::numeric_limits<double>::infinity();
-    for (index_t j = 0; j < k; ++j) {  // G is a small host matrix
-      const double d = std::fabs(static_cast<double>(G.data()[j + j * k]));
+    for (index_t j = 0; j < k; ++j) {
+      const double d = std::fabs(diag[j]);
       dmax = std::max(dmax, d);
       dmin = std::min(dmin, d);
     }
@@ -45,14 +48,15 @@ void orthonormalize(const Ctx& ctx, DenseView<T> X) {
         round = 1;  // plain CholeskyQR2: one more round
         continue;
       }
+      ctx.diagonal(DenseView<const T>(H.view()), diag.data());
       double trace = 0.0;
-      for (index_t j = 0; j < k; ++j) trace += static_cast<double>(H.data()[j + j * k]);
+      for (index_t j = 0; j < k; ++j) trace += diag[j];
       if (!(trace > 0.0) || !std::isfinite(trace)) {
         ctx.qr_thin(X);
         return;
       }
       const double shift = 11.0 * (static_cast<double>(m) * k + static_cast<double>(k) * (k + 1)) * u * trace;
-      for (index_t j = 0; j < k; ++j) H.data()[j + j * k] += static_cast<T>(shift);
+      ctx.add_to_diagonal(H.view(), static_cast<T>(shift));
       ctx.copy(DenseView<const T>(H.view()), G.view());
     }
     if (ctx.cholesky_upper(G.view()) != 0) {

@@ -1,0 +1,191 @@
+// cuBLAS / cuSOLVER / cuSPARSE primitives of the CUDA context.
+#include <algorithm>
+#include <type_traits>
+
+#include "detail.cuh"
+
+namespace linalg::cuda {
+
+namespace {
+
+template <class T>
+constexpr cudaDataType_t data_type() {
+  return std::is_same_v<T, float> ? CUDA_R_32F : CUDA_R_64F;
+}
+
+cublasOperation_t op_of(bool trans) { return trans ? CUBLAS_OP_T : CUBLAS_OP_N; }
+
+int ld_of(index_t ld) { return as_int(std::max<index_t>(ld, 1), "leading dimension"); }
+
+cublasStatus_t gemm_call(cublasHandle_t h, cublasOperation_t a, cublasOperation_t b, int m, int n, int k,
+                         const float* al, const float* A, int lda, const float* B, int ldb, const float* be,
+                         float* C, int ldc) {
+  return cublasSgemm(h, a, b, m, n, k, al, A, lda, B, ldb, be, C, ldc);
+}
+cublasStatus_t gemm_call(cublasHandle_t h, cublasOperation_t a, cublasOperation_t b, int m, int n, int k,
+                         const double* al, const double* A, int lda, const double* B, int ldb, const double* be,
+                         double* C, int ldc) {
+  return cublasDgemm(h, a, b, m, n, k, al, A, lda, B, ldb, be, C, ldc);
+}
+cublasStatus_t syrk_call(cublasHandle_t h, cublasOperation_t t, int n, int k, const float* al, const float* A,
+                         int lda, const float* be, float* C, int ldc) {
+  return cublasSsyrk(h, CUBLAS_FILL_MODE_UPPER, t, n, k, al, A, lda, be, C, ldc);
+}
+cublasStatus_t syrk_call(cublasHandle_t h, cublasOperation_t t, int n, int k, const double* al, const double* A,
+                         int lda, const double* be, double* C, int ldc) {
+  return cublasDsyrk(h, CUBLAS_FILL_MODE_UPPER, t, n, k, al, A, lda, be, C, ldc);
+}
+cublasStatus_t trsm_call(cublasHandle_t h, cublasSideMode_t side, int m, int n, const float* al, const float* R,
+                         int ldr, float* B, int ldb) {
+  return cublasStrsm(h, side, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_N, CUBLAS_DIAG_NON_UNIT, m, n, al, R, ldr, B, ldb);
+}
+cublasStatus_t trsm_call(cublasHandle_t h, cublasSideMode_t side, int m, int n, const double* al, const double* R,
+                         int ldr, double* B, int ldb) {
+  return cublasDtrsm(h, side, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_N, CUBLAS_DIAG_NON_UNIT, m, n, al, R, ldr, B, ldb);
+}
+
+}  // namespace
+
+template <class T>
+void Cuda::gemm(T alpha, DenseView<const T> A, DenseView<const T> B, T beta, DenseView<T> C) const {
+  require(!C.trans, "gemm: C must not be transposed");
+  require(A.rows == C.rows && B.cols == C.cols && A.cols == B.rows, "gemm: shape mismatch");
+  if (C.rows == 0 || C.cols == 0) return;
+  Handles& h = handles_of(*this);
+  LINALG_CUBLAS(gemm_call(h.blas, op_of(A.trans), op_of(B.trans), as_int(C.rows, "rows"), as_int(C.cols, "cols"),
+                          as_int(A.cols, "inner dimension"), &alpha, A.data, ld_of(A.ld), B.data, ld_of(B.ld), &beta,
+                          C.data, ld_of(C.ld)));
+}
+
+template <class T>
+void Cuda::gram(DenseView<const T> A, DenseView<T> C) const {
+  require(!C.trans && C.rows == A.cols && C.cols == A.cols, "gram: shape mismatch");
+  if (A.cols == 0) return;
+  Handles& h = handles_of(*this);
+  const T one = T(1), zero = T(0);
+  // Logical A^T A: the stored A (m x k) with op T, or the stored A^T (k x m) with op N.
+  LINALG_CUBLAS(syrk_call(h.blas, A.trans ? CUBLAS_OP_N : CUBLAS_OP_T, as_int(A.cols, "cols"), as_int(A.rows, "rows"),
+                          &one, A.data, ld_of(A.ld), &zero, C.data, ld_of(C.ld)));
+}
+
+template <class T>
+void Cuda::solve_upper_right(DenseView<const T> R, DenseView<T> B) const {
+  require(!B.trans && !R.trans && R.rows == B.cols && R.cols == B.cols, "solve_upper_right: shape mismatch");
+  if (B.rows == 0 || B.cols == 0) return;
+  const T one = T(1);
+  LINALG_CUBLAS(trsm_call(handles_of(*this).blas, CUBLAS_SIDE_RIGHT, as_int(B.rows, "rows"), as_int(B.cols, "cols"),
+                          &one, R.data, ld_of(R.ld), B.data, ld_of(B.ld)));
+}
+
+template <class T>
+void Cuda::solve_upper_left(DenseView<const T> R, DenseView<T> B) const {
+  require(!B.trans && !R.trans && R.rows == B.rows && R.cols == B.rows, "solve_upper_left: shape mismatch");
+  if (B.rows == 0 || B.cols == 0) return;
+  const T one = T(1);
+  LINALG_CUBLAS(trsm_call(handles_of(*this).blas, CUBLAS_SIDE_LEFT, as_int(B.rows, "rows"), as_int(B.cols, "cols"),
+                          &one, R.data, ld_of(R.ld), B.data, ld_of(B.ld)));
+}
+
+// Householder QR (geqrf + orgqr): the rare fallback of orthonormalize.
+template <class T>
+void Cuda::qr_thin(DenseView<T> A) const {
+  require(!A.trans && A.rows >= A.cols, "qr_thin: needs a tall, untransposed block");
+  if (A.cols == 0) return;
+  Handles& h = handles_of(*this);
+  const int m = as_int(A.rows, "rows"), n = as_int(A.cols, "cols"), lda = ld_of(A.ld);
+  int lw1 = 0, lw2 = 0;
+  Scratch tau(h.stream, sizeof(T) * n), info(h.stream, sizeof(int));
+  if constexpr (std::is_same_v<T, float>) {
+    LINALG_CUSOLVER(cusolverDnSgeqrf_bufferSize(h.solver, m, n, A.data, lda, &lw1));
+    LINALG_CUSOLVER(cusolverDnSorgqr_bufferSize(h.solver, m, n, n, A.data, lda, tau.as<T>(), &lw2));
+    Scratch work(h.stream, sizeof(T) * std::max(lw1, lw2));
+    LINALG_CUSOLVER(cusolverDnSgeqrf(h.solver, m, n, A.data, lda, tau.as<T>(), work.as<T>(), std::max(lw1, lw2),
+                                     info.as<int>()));
+    LINALG_CUSOLVER(cusolverDnSorgqr(h.solver, m, n, n, A.data, lda, tau.as<T>(), work.as<T>(), std::max(lw1, lw2),
+                                     info.as<int>()));
+  } else {
+    LINALG_CUSOLVER(cusolverDnDgeqrf_bufferSize(h.solver, m, n, A.data, lda, &lw1));
+    LINALG_CUSOLVER(cusolverDnDorgqr_bufferSize(h.solver, m, n, n, A.data, lda, tau.as<T>(), &lw2));
+    Scratch work(h.stream, sizeof(T) * std::max(lw1, lw2));
+    LINALG_CUSOLVER(cusolverDnDgeqrf(h.solver, m, n, A.data, lda, tau.as<T>(), work.as<T>(), std::max(lw1, lw2),
+                                     info.as<int>()));
+    LINALG_CUSOLVER(cusolverDnDorgqr(h.solver, m, n, n, A.data, lda, tau.as<T>(), work.as<T>(), std::max(lw1, lw2),
+                                     info.as<int>()));
+  }
+}
+
+namespace {
+
+// Y = op(S) X with cuSPARSE's generic SpMM on column-major dense blocks.
+template <class T, class I>
+void spmm(const Cuda& ctx, const CsrView<T, I>& S, bool transpose, DenseView<const T> X, DenseView<T> Y) {
+  require(!Y.trans, "csr_mm: Y must not be transposed");
+  require(S.stored_nnz >= 0, "csr_mm: device CSR views carry their nonzero count");
+  const index_t out_rows = transpose ? S.stored_cols : S.stored_rows;
+  const index_t in_rows = transpose ? S.stored_rows : S.stored_cols;
+  require(X.rows == in_rows && Y.rows == out_rows && X.cols == Y.cols, "csr_mm: shape mismatch");
+  if (Y.rows == 0 || Y.cols == 0) return;
+  Handles& h = handles_of(ctx);
+  // cuSPARSE wants an untransposed column-major X: copy a transposed one.
+  Scratch xcopy(h.stream, X.trans ? sizeof(T) * X.rows * X.cols : 0);
+  if (X.trans) {
+    DenseView<T> xv{xcopy.as<T>(), X.rows, X.cols, std::max<index_t>(X.rows, 1), false};
+    ctx.copy(X, xv);
+    X = DenseView<const T>(xv);
+  }
+  if (S.stored_nnz == 0) {
+    LINALG_CUDA(cudaMemset2DAsync(Y.data, sizeof(T) * std::max<index_t>(Y.ld, 1), 0, sizeof(T) * Y.rows, Y.cols,
+                                  h.stream));
+    return;
+  }
+  constexpr cusparseIndexType_t it = sizeof(I) == 4 ? CUSPARSE_INDEX_32I : CUSPARSE_INDEX_64I;
+  cusparseSpMatDescr_t a;
+  cusparseDnMatDescr_t x, y;
+  LINALG_CUSPARSE(cusparseCreateCsr(&a, S.stored_rows, S.stored_cols, S.stored_nnz, const_cast<I*>(S.indptr),
+                                    const_cast<I*>(S.indices), const_cast<T*>(S.values), it, it,
+                                    CUSPARSE_INDEX_BASE_ZERO, data_type<T>()));
+  LINALG_CUSPARSE(cusparseCreateDnMat(&x, X.rows, X.cols, std::max<index_t>(X.ld, 1), const_cast<T*>(X.data),
+                                      data_type<T>(), CUSPARSE_ORDER_COL));
+  LINALG_CUSPARSE(cusparseCreateDnMat(&y, Y.rows, Y.cols, std::max<index_t>(Y.ld, 1), Y.data, data_type<T>(),
+                                      CUSPARSE_ORDER_COL));
+  const T one = T(1), zero = T(0);
+  const auto opa = transpose ? CUSPARSE_OPERATION_TRANSPOSE : CUSPARSE_OPERATION_NON_TRANSPOSE;
+  std::size_t bytes = 0;
+  LINALG_CUSPARSE(cusparseSpMM_bufferSize(h.sparse, opa, CUSPARSE_OPERATION_NON_TRANSPOSE, &one, a, x, &zero, y,
+                                          data_type<T>(), CUSPARSE_SPMM_ALG_DEFAULT, &bytes));
+  Scratch work(h.stream, bytes);
+  LINALG_CUSPARSE(cusparseSpMM(h.sparse, opa, CUSPARSE_OPERATION_NON_TRANSPOSE, &one, a, x, &zero, y, data_type<T>(),
+                               CUSPARSE_SPMM_ALG_DEFAULT, work.as<void>()));
+  cusparseDestroySpMat(a);
+  cusparseDestroyDnMat(x);
+  cusparseDestroyDnMat(y);
+}
+
+}  // namespace
+
+template <class T, class I>
+void Cuda::csr_mm(const CsrView<T, I>& S, DenseView<const T> X, DenseView<T> Y) const {
+  spmm(*this, S, false, X, Y);
+}
+template <class T, class I>
+void Cuda::csr_mm_transposed(const CsrView<T, I>& S, DenseView<const T> X, DenseView<T> Y) const {
+  spmm(*this, S, true, X, Y);
+}
+
+#define LINALG_INSTANTIATE(T)                                                                      \
+  template void Cuda::gemm<T>(T, DenseView<const T>, DenseView<const T>, T, DenseView<T>) const;   \
+  template void Cuda::gram<T>(DenseView<const T>, DenseView<T>) const;                             \
+  template void Cuda::solve_upper_right<T>(DenseView<const T>, DenseView<T>) const;                \
+  template void Cuda::solve_upper_left<T>(DenseView<const T>, DenseView<T>) const;                 \
+  template void Cuda::qr_thin<T>(DenseView<T>) const;                                              \
+  template void Cuda::csr_mm<T, std::int32_t>(const CsrView<T, std::int32_t>&, DenseView<const T>, DenseView<T>) const; \
+  template void Cuda::csr_mm<T, std::int64_t>(const CsrView<T, std::int64_t>&, DenseView<const T>, DenseView<T>) const; \
+  template void Cuda::csr_mm_transposed<T, std::int32_t>(const CsrView<T, std::int32_t>&, DenseView<const T>,      \
+                                                         DenseView<T>) const;                                       \
+  template void Cuda::csr_mm_transposed<T, std::int64_t>(const CsrView<T, std::int64_t>&, DenseView<const T>,      \
+                                                         DenseView<T>) const;
+LINALG_INSTANTIATE(float)
+LINALG_INSTANTIATE(double)
+#undef LINALG_INSTANTIATE
+
+}  // namespace linalg::cuda

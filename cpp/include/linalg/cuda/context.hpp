@@ -1,0 +1,136 @@
+// The CUDA execution context: the same primitives as host::Host
+// (host/context.hpp), implemented with cuBLAS, cuSOLVER, cuSPARSE and our
+// kernels (cpp/cuda/*.cu), on the caller's stream. Algorithm templates
+// instantiated with it run unchanged on the GPU.
+//
+// Memory: the entry points (cpp/cuda/*_api.cpp) open a MemoryScope with
+// memory_space(), so every Matrix an algorithm allocates lives in device
+// memory, taken from and given back to CUDA's stream-ordered pool
+// (cudaMallocAsync / cudaFreeAsync on the context's stream; the pool keeps
+// freed blocks for reuse). Conventions shared with the host context:
+// matrices (DenseView, Matrix, CSR arrays) are context memory; scalars and
+// short vectors passed as plain pointers (the k singular values, diagonal
+// scalings, norms out) are host memory. Small dense factorizations (the
+// k x k Cholesky, SVD and symmetric eigenproblems, pivoted QR of sketches)
+// are copied to the host and done by LAPACK: at k of a few hundred they are
+// latency-bound on the GPU, and on the host they give bitwise the same
+// factorization of the same input as the CPU engine.
+//
+// This header has no CUDA includes, so g++ compiles the algorithm
+// instantiations (cpp/cuda/*_api.cpp); only the .cu files need nvcc.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "linalg/core/buffer.hpp"
+#include "linalg/core/memory.hpp"
+#include "linalg/core/view.hpp"
+#include "linalg/host/als_kernels.hpp"
+#include "linalg/host/weighted_kernels.hpp"
+#include "linalg/sketch/sparse_embedding.hpp"
+
+namespace linalg::cuda {
+
+struct Handles;  // cuBLAS / cuSOLVER / cuSPARSE handles bound to one stream
+
+// Is a CUDA device usable? (count of devices; 0 when none or no driver)
+int device_count();
+// Name and compute capability of the current device, for `linalg info`.
+std::string device_description();
+
+class Cuda;
+Handles& handles_of(const Cuda& ctx);
+
+class Cuda {
+ public:
+  // stream: a cudaStream_t as an integer (cupy.cuda.get_current_stream().ptr);
+  // 0 is the legacy default stream. Work is issued on the current device.
+  explicit Cuda(std::uintptr_t stream);
+
+  template <class T>
+  using matrix = Matrix<T>;
+
+  const MemorySpace* memory_space() const;
+  void synchronize() const;  // wait for the stream
+  std::uintptr_t stream() const { return stream_; }
+
+  // ---- the primitives of host::Host, same meaning ----
+  template <class T>
+  void gemm(T alpha, DenseView<const T> A, DenseView<const T> B, T beta, DenseView<T> C) const;
+  template <class T>
+  void gram(DenseView<const T> A, DenseView<T> C) const;
+  template <class T>
+  int cholesky_upper(DenseView<T> C) const;
+  template <class T>
+  void solve_upper_right(DenseView<const T> R, DenseView<T> B) const;
+  template <class T>
+  void qr_thin(DenseView<T> A) const;
+  template <class T>
+  void qr_pivoted(DenseView<T> A, std::vector<int>& perm, std::vector<T>& tau) const;
+  template <class T>
+  void svd(DenseView<T> A, T* s, DenseView<T> U, DenseView<T> Vt) const;
+  template <class T>
+  void eigh(DenseView<T> A, T* w) const;
+  template <class T>
+  void fill_gaussian(DenseView<T> X, std::uint64_t seed, std::uint32_t stream, index_t row0 = 0,
+                     index_t col0 = 0) const;
+  // Y = S X for a stored CSR S (device arrays).
+  template <class T, class I>
+  void csr_mm(const CsrView<T, I>& S, DenseView<const T> X, DenseView<T> Y) const;
+  // Y = S^T X for a stored CSR S, without forming S^T.
+  template <class T, class I>
+  void csr_mm_transposed(const CsrView<T, I>& S, DenseView<const T> X, DenseView<T> Y) const;
+  template <class T>
+  void fill_sparse_sign(DenseView<T> X, int zeta, std::uint64_t seed, std::uint32_t stream,
+                        std::uint32_t block = 0) const;
+  template <class S, class D>
+  double convert(DenseView<const S> src, DenseView<D> dst) const;
+  template <class T>
+  bool all_finite(DenseView<const T> X) const;
+  template <class T>
+  void copy(DenseView<const T> src, DenseView<T> dst) const;
+  template <class T>
+  void scale_columns(DenseView<T> X, const T* d) const;  // d: host, X.cols entries
+  template <class T>
+  void scale_rows(DenseView<T> X, const T* d) const;     // d: host, X.rows entries
+  template <class T>
+  double frobenius_sq(DenseView<const T> X) const;
+  template <class T>
+  void column_norms_sq(DenseView<const T> X, double* out) const;  // out: host
+  template <class T>
+  void diagonal(DenseView<const T> X, double* out) const;         // out: host
+  template <class T>
+  void add_to_diagonal(DenseView<T> X, T value) const;
+
+  // --- nystrom / selection ---
+  template <class T>
+  void add_scaled(T alpha, DenseView<const T> X, DenseView<T> Y) const;
+  template <class T>
+  void solve_upper_left(DenseView<const T> R, DenseView<T> B) const;
+  template <class T>
+  void scatter_columns(DenseView<const T> src, const index_t* cols, DenseView<T> dst) const;  // cols: host
+  template <class T>
+  index_t qr_pivoted_partial(DenseView<T> A, index_t kmax, double tol, std::vector<int>& perm) const;
+  // Copy a device matrix into host memory (column-major, ld = rows).
+  template <class T>
+  void to_host(DenseView<const T> X, T* out) const;
+  // Copy host memory (column-major, ld = rows) into a device matrix.
+  template <class T>
+  void from_host(const T* in, DenseView<T> X) const;
+
+  // --- sampling --- (cpp/cuda/sampling_kernels.cu)
+
+  // --- weighted --- (cpp/cuda/weighted_kernels.cu)
+
+  // --- completion --- (cpp/cuda/als_kernels.cu)
+
+  // --- tucker --- (cpp/cuda/tensor_kernels.cu)
+
+ private:
+  friend Handles& handles_of(const Cuda& ctx);
+  std::uintptr_t stream_ = 0;
+  Handles* h_ = nullptr;  // cached per (device, stream), lives for the process
+};
+
+}  // namespace linalg::cuda
