@@ -15,13 +15,25 @@ import scipy.sparse as sp
 _FLOATS = (np.float32, np.float64)
 
 
-def as_matrix(A, name: str = "A", check_finite: bool = True):
-    """Return ``("dense", ndarray)`` or ``("csr", csr, transposed)`` for A."""
+def as_matrix(A, name: str = "A", check_finite: bool = True, device: bool = False):
+    """Return ``("dense", ndarray)`` or ``("csr", csr, transposed)`` for A;
+    with ``device=True`` a CuPy input gives ``("cuda-dense", ...)`` or
+    ``("cuda-csr", ...)`` (see ``_device.as_device_matrix``)."""
+    if device:
+        from . import _device
+
+        if _device.is_device(A):
+            return _device.as_device_matrix(A, name, check_finite)
     if sp.issparse(A):
         return _as_sparse(A, name, check_finite)
     if not isinstance(A, np.ndarray):
-        if hasattr(A, "__cuda_array_interface__"):
-            raise TypeError(f"{name}: CuPy/GPU arrays need the CUDA build of linalg, which this is not")
+        if hasattr(A, "__cuda_array_interface__") or (type(A).__module__ or "").startswith("cupy"):
+            from . import _device
+
+            if not _device.cuda_built():
+                raise TypeError(f"{name}: CuPy/GPU arrays need the CUDA build of linalg, which this is not")
+            raise TypeError(f"{name} is a CuPy/GPU array; this function runs on host arrays only (yet): "
+                            "pass a NumPy array")
         A = np.asarray(A)
     _check_dtype(A.dtype, name)
     if A.ndim != 2:
@@ -87,7 +99,7 @@ def _as_sparse(A, name, check_finite):
 
 def shape_of(kind_and_data) -> tuple[int, int]:
     kind = kind_and_data[0]
-    if kind == "dense":
+    if kind in ("dense", "cuda-dense"):
         return kind_and_data[1].shape
     (_, _, _, stored), transposed = kind_and_data[1], kind_and_data[2]
     return (stored[1], stored[0]) if transposed else stored

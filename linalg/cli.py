@@ -25,8 +25,9 @@ def _info() -> int:
             print(f"  {pool['user_api']:7s} {pool.get('internal_api', ''):9s} threads={pool['num_threads']:<3d}"
                   f" {os.path.basename(pool['filepath'])}")
     print(f"CPU cores: {os.cpu_count()}   numpy {np.__version__}   scipy {scipy.__version__}")
-    built = bool(getattr(_core, "cuda_built", False))
-    print(f"CUDA: {'built' if built else 'not built (CPU-only core)'}; device: {_cuda_device()}")
+    from linalg import _device
+
+    print(f"CUDA: {_device.device_info()}; CuPy: {_cuda_device()}")
     return 0
 
 

@@ -22,6 +22,11 @@ _MIXED_MIN_REL_ERROR = 1e-3
 SKETCHES = ("gaussian", "sparse_sign")
 
 
+def _is_device(x) -> bool:
+    mod = type(x).__module__ or ""
+    return mod.startswith("cupy") or hasattr(x, "__cuda_array_interface__")
+
+
 def _progress_printer(enabled):
     if not enabled:
         return None
@@ -78,7 +83,9 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         float32 stays float32, float64 stays float64 (C or F order, read-only
         fine, no copy); integers and booleans are converted to float64 once.
         Sparse CSR/CSC go in as they are, other formats are converted to CSR
-        once.
+        once. A CuPy array or ``cupyx.scipy.sparse`` matrix runs the same
+        algorithm on its GPU (CUDA build; current CuPy stream) and returns
+        CuPy arrays; the same seed draws the same test matrix as on the CPU.
     rank : int, optional
         Target rank k, ``1 <= k <= min(m, n)``. Exactly one of ``rank`` and
         ``tol`` is required (``rank`` may also cap a ``tol`` run).
@@ -135,7 +142,7 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
     >>> linalg.rsvd(A, tol=1e-6, seed=1).S.shape
     (20,)
     """
-    mat = as_matrix(A, "A", check_finite)
+    mat = as_matrix(A, "A", check_finite, device=True)
     m, n = shape_of(mat)
     if (rank is None) == (tol is None) and not (rank is not None and tol is not None):
         raise ValueError("give exactly one of rank and tol (rank may also cap a tol run)")
@@ -147,7 +154,7 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
             raise ValueError(f"tol must be in (0, 1), got {tol}")
     if tol is not None:
         # ||A||^2 - ||A Z||^2 is only known to ~eps ||A||^2: tol^2 must clear it.
-        dtype = mat[1].dtype if mat[0] == "dense" else mat[1][0].dtype
+        dtype = mat[1].dtype if mat[0] in ("dense", "cuda-dense") else mat[1][0].dtype
         floor = float(np.sqrt(20 * np.finfo(dtype).eps))
         if tol < floor:
             raise ValueError(f"tol={tol:g} is below what {np.dtype(dtype).name} can certify (tol >= {floor:.1e})"
@@ -160,6 +167,11 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
     check_choice(precision, "precision", PRECISIONS)
     opts = dict(rank=k, tol=0.0 if tol is None else tol, oversample=p, power_iters=q, method=method,
                 sketch=sketch, zeta=8, seed=as_seed(seed), block=0, progress=_progress_printer(progress))
+    if mat[0].startswith("cuda"):
+        U, S, Vh, info = _rsvd_device(mat, opts, precision, m, n, tol)
+        if progress and not callable(progress):
+            print(file=sys.stderr)
+        return SVDResult(U, S, Vh, info)
     out = None
     if (mat[0] == "dense" and precision == "mixed" and tol is None and mat[1].dtype == np.float64
             and m * n >= _MIXED_MIN_ENTRIES and min(m, n) >= _MIXED_MIN_SIDE):
@@ -178,6 +190,23 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
     if progress and not callable(progress):
         print(file=sys.stderr)
     return SVDResult(U, S, Vh, info)
+
+
+def _rsvd_device(mat, opts, precision, m, n, tol):
+    """rsvd on the CUDA context: the same algorithm, CuPy arrays out."""
+    from . import _device
+
+    if mat[0] == "cuda-dense":
+        a = mat[1]
+        stream, dev = _device.stream_and_device(a)
+        out = None
+        if (precision == "mixed" and tol is None and a.dtype == np.float64 and m * n >= _MIXED_MIN_ENTRIES
+                and min(m, n) >= _MIXED_MIN_SIDE):
+            out = _core.cuda_rsvd_dense_mixed(a, stream, dev, **opts, min_rel_error=_MIXED_MIN_REL_ERROR)
+        return out if out is not None else _core.cuda_rsvd_dense(a, stream, dev, **opts)
+    data, indices, indptr, stored = mat[1]
+    stream, dev = _device.stream_and_device(data)
+    return _core.cuda_rsvd_csr(data, indices, indptr, stored[0], stored[1], mat[2], stream, dev, **opts)
 
 
 def range_finder(A, size, *, power_iters=2, sketch="gaussian", seed=None, check_finite=True):
@@ -201,11 +230,21 @@ def range_finder(A, size, *, power_iters=2, sketch="gaussian", seed=None, check_
     >>> bool(np.allclose(Q @ (Q.T @ A), A))
     True
     """
-    mat = as_matrix(A, "A", check_finite)
+    mat = as_matrix(A, "A", check_finite, device=True)
     m, n = shape_of(mat)
     size = check_int(size, "size", 1, min(m, n))
     q = check_int(power_iters, "power_iters", 0)
     check_choice(sketch, "sketch", SKETCHES)
+    if mat[0].startswith("cuda"):
+        from . import _device
+
+        if mat[0] == "cuda-dense":
+            stream, dev = _device.stream_and_device(mat[1])
+            return _core.cuda_range_finder_dense(mat[1], stream, dev, size, q, sketch, 8, as_seed(seed))[0]
+        data, indices, indptr, stored = mat[1]
+        stream, dev = _device.stream_and_device(data)
+        return _core.cuda_range_finder_csr(data, indices, indptr, stored[0], stored[1], mat[2], stream, dev, size, q,
+                                           sketch, 8, as_seed(seed))[0]
     if mat[0] == "dense":
         Q, _ = _core.range_finder_dense(mat[1], size, q, sketch, 8, as_seed(seed))
         return Q
@@ -236,18 +275,31 @@ def estimate_error(A, result, *, probes=10, seed=None, check_finite=True) -> Err
     >>> bool(abs(est.frobenius / exact - 1) < 0.5)
     True
     """
-    mat = as_matrix(A, "A", check_finite)
-    if mat[0] != "dense":
+    mat = as_matrix(A, "A", check_finite, device=True)
+    if mat[0] not in ("dense", "cuda-dense"):
         raise TypeError("estimate_error takes a dense A")
     a = mat[1]
     try:
         U, S, Vh = result
     except (TypeError, ValueError):
         raise TypeError("result must be an SVDResult or a (U, S, Vh) tuple") from None
-    U, S, Vh = (np.asarray(x, dtype=a.dtype) for x in (U, S, Vh))
+    on_device = mat[0] == "cuda-dense"
+    if on_device or any(_is_device(x) for x in (U, S, Vh)):
+        from . import _device
+
+        for x, nm in ((U, "U"), (S, "S"), (Vh, "Vh")):
+            _device.check_same_kind(on_device, x, nm)
+        import cupy as xp
+    else:
+        xp = np
+    U, S, Vh = (xp.asarray(x, dtype=a.dtype) for x in (U, S, Vh))
     if U.ndim != 2 or S.ndim != 1 or Vh.ndim != 2 or U.shape[0] != a.shape[0] or Vh.shape[1] != a.shape[1] \
             or U.shape[1] != S.shape[0] or Vh.shape[0] != S.shape[0]:
         raise ValueError(f"result shapes U{U.shape}, S{S.shape}, Vh{Vh.shape} do not match A{a.shape}")
     r = check_int(probes, "probes", 1)
-    fro, spec, norm_a = _core.estimate_error_dense(a, U, np.ascontiguousarray(S), Vh, r, as_seed(seed))
+    if on_device:
+        stream, _ = _device.stream_and_device(a)
+        fro, spec, norm_a = _core.cuda_estimate_error_dense(a, U, xp.ascontiguousarray(S), Vh, stream, r, as_seed(seed))
+    else:
+        fro, spec, norm_a = _core.estimate_error_dense(a, U, np.ascontiguousarray(S), Vh, r, as_seed(seed))
     return ErrorEstimate(frobenius=fro, relative=fro / norm_a if norm_a > 0 else 0.0, spectral_bound=spec, probes=r)
