@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# One call on the lent GPU machine (device tool): build the CUDA extension,
+# run the gpu tests, run benchmarks/gpu.py; logs under $OUT.
+#   benchmarks/gpu.sh [quick|full] [pytest -k expression]
+# The device's image has nvcc, CMake, ninja, nanobind, scikit-build-core,
+# CuPy, torch and the NVIDIA cuBLAS/cuSOLVER/cuSPARSE wheels (Python 3.12).
+set -o pipefail
+MODE=${1:-full}
+KEXPR=${2:-}
+OUT=${OUT:-/tmp/linalg-gpu-out}
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1
+PY=python3
+{ date -u; nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm --format=csv; nproc; } \
+  2>&1 | tee "$OUT/machine.txt"
+t0=$(date +%s)
+# Editable install, so pytest in the source tree imports the built _core.
+$PY -m pip install --no-build-isolation --no-deps -e . \
+  -Cbuild-dir=build/gpu -Ccmake.define.LINALG_ENABLE_CUDA=ON \
+  -Ccmake.define.LINALG_CUDA_ARCHITECTURES=90 -Ccmake.build-type=Release \
+  -Cbuild.tool-args=-j16 > "$OUT/build.log" 2>&1
+rc=$?
+echo "build rc=$rc in $(( $(date +%s) - t0 )) s"
+if [ $rc -ne 0 ]; then tail -60 "$OUT/build.log"; exit $rc; fi
+$PY -c "import linalg; from linalg import _device; print(_device.device_info())" 2>&1 | tee -a "$OUT/machine.txt"
+t1=$(date +%s)
+$PY -m pytest -q -p no:cacheprovider -m gpu ${KEXPR:+-k "$KEXPR"} tests/ 2>&1 | tee "$OUT/gpu-tests.log" | tail -40
+echo "gpu tests in $(( $(date +%s) - t1 )) s"
+t2=$(date +%s)
+if [ "$MODE" = "quick" ]; then Q=--quick; else Q=; fi
+if [ "$MODE" != "tests" ]; then
+  timeout 420 $PY benchmarks/gpu.py $Q --out "$OUT/gpu-section.md" ${GPU_ONLY:+--only $GPU_ONLY} 2>&1 \
+    | tee "$OUT/gpu-bench.log" | tail -45
+  echo "benchmark in $(( $(date +%s) - t2 )) s"
+fi
