@@ -19,6 +19,9 @@ _MIXED_MIN_SIDE = 500
 # The float32 basis is used only when the rank-k answer's relative error is
 # at least this (float32 rounding is then > 1e4 times smaller).
 _MIXED_MIN_REL_ERROR = 1e-3
+# GPU float32 "mixed": TF32 tensor-core passes (unit roundoff 2^-11) find the
+# basis; used only where the answer's relative error is 10x above that.
+_TF32_MIN_REL_ERROR = 5e-3
 SKETCHES = ("gaussian", "sparse_sign")
 
 
@@ -114,7 +117,13 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         V (n x k). It does so only when the float32 run reports a relative
         error of at least 1e-3, where float32 rounding is 1e4 times smaller
         than the error itself, and otherwise reruns in float64;
-        ``info["mixed_precision"]`` says which happened. It pays off where
+        ``info["mixed_precision"]`` says which happened. On the GPU (CuPy
+        input) "mixed" also applies to float32: the passes of the range
+        finder run on the TF32 tensor cores (products rounded to 10 mantissa
+        bits, float32 accumulation; several times the float32 rate), then
+        one exact float32 pass gives the exact SVD of :math:`AVV^T`; used
+        when the TF32 run's relative error is at least 5e-3, else rerun in
+        float32. It pays off where
         float32 GEMMs run at twice the float64 rate; with SciPy's OpenBLAS on
         2 cores the skinny float32 products do not, and "mixed" measured
         slower than "full" (benchmarks/RESULTS.md, P1).
@@ -200,9 +209,11 @@ def _rsvd_device(mat, opts, precision, m, n, tol):
         a = mat[1]
         stream, dev = _device.stream_and_device(a)
         out = None
-        if (precision == "mixed" and tol is None and a.dtype == np.float64 and m * n >= _MIXED_MIN_ENTRIES
-                and min(m, n) >= _MIXED_MIN_SIDE):
+        big = tol is None and m * n >= _MIXED_MIN_ENTRIES and min(m, n) >= _MIXED_MIN_SIDE
+        if precision == "mixed" and big and a.dtype == np.float64:
             out = _core.cuda_rsvd_dense_mixed(a, stream, dev, **opts, min_rel_error=_MIXED_MIN_REL_ERROR)
+        elif precision == "mixed" and big and a.dtype == np.float32:
+            out = _core.cuda_rsvd_dense_fast(a, stream, dev, **opts, min_rel_error=_TF32_MIN_REL_ERROR)
         return out if out is not None else _core.cuda_rsvd_dense(a, stream, dev, **opts)
     data, indices, indptr, stored = mat[1]
     stream, dev = _device.stream_and_device(data)

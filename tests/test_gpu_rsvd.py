@@ -176,3 +176,32 @@ def test_bad_device_inputs():
     host_res = tuple(cp.asnumpy(x) for x in res)
     with pytest.raises(TypeError, match="CuPy|host"):
         linalg.estimate_error(A, host_res)
+
+
+def test_float32_mixed_uses_tf32_basis_and_exact_pass():
+    # s_i = 1/i: the rank-20 answer's relative error (~0.17) is far above
+    # TF32 rounding, so the TF32 basis is used; one exact float32 pass
+    # makes the result the exact SVD of A V V^T, as good as float32's.
+    m, n, k = 3000, 2000, 20
+    rng = np.random.default_rng(12)
+    U, _ = np.linalg.qr(rng.standard_normal((m, n)))
+    V, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    s = 1.0 / np.arange(1, n + 1)
+    A = ((U * s) @ V.T).astype(np.float32)
+    best = np.sqrt(np.sum(s[k:] ** 2))
+    Ag = cp.asarray(A)
+    full = linalg.rsvd(Ag, k, power_iters=2, seed=3)
+    mixed = linalg.rsvd(Ag, k, power_iters=2, seed=3, precision="mixed")
+    assert mixed.info["mixed_precision"] and mixed.info["method"].endswith("+exact")
+    assert not full.info["mixed_precision"]
+    err = lambda r: float(np.linalg.norm(A - cp.asnumpy((r.U * r.S) @ r.Vh))) / best  # noqa: E731
+    assert err(mixed) < 1.02 and abs(err(mixed) - err(full)) < 2e-3
+    # Exact pass: U and V orthonormal to float32 rounding.
+    Um = cp.asnumpy(mixed.U)
+    assert np.abs(Um.T @ Um - np.eye(k)).max() < 1e-5
+
+
+def test_float32_mixed_falls_back_when_too_accurate():
+    A = spectrum_matrix(2500, 1800, 0.5, np.float32, seed=13)  # rank-20 error ~ 1e-6
+    r = linalg.rsvd(cp.asarray(A), 20, power_iters=1, seed=3, precision="mixed")
+    assert not r.info["mixed_precision"]

@@ -15,15 +15,19 @@ namespace {
 
 constexpr unsigned kThreads = 256;
 
-// Grid-stride loop over the rows x cols entries (column by column).
-#define LINALG_FOR_ENTRIES(rows, cols, i, j)                                                        \
+// Grid-stride loop over the rows x cols entries of a logical view, in the
+// order of its storage (`tr`: the view is transposed, storage cols x rows),
+// so that neighbouring threads touch neighbouring addresses.
+#define LINALG_FOR_ENTRIES_OF(tr, rows, cols, i, j)                                                    \
   for (index_t t_ = blockIdx.x * static_cast<index_t>(blockDim.x) + threadIdx.x, n_ = (rows) * (cols); \
        t_ < n_; t_ += static_cast<index_t>(gridDim.x) * blockDim.x)                                   \
-    for (index_t i = t_ % (rows), j = t_ / (rows), once_ = 0; once_ < 1; ++once_)
+    for (index_t i = (tr) ? t_ / (cols) : t_ % (rows), j = (tr) ? t_ % (cols) : t_ / (rows), once_ = 0;  \
+         once_ < 1; ++once_)
+#define LINALG_FOR_ENTRIES(rows, cols, i, j) LINALG_FOR_ENTRIES_OF(false, rows, cols, i, j)
 
 template <class S, class D>
 __global__ void copy_kernel(DenseView<const S> src, DenseView<D> dst) {
-  LINALG_FOR_ENTRIES(dst.rows, dst.cols, i, j) at(dst, i, j) = static_cast<D>(at(src, i, j));
+  LINALG_FOR_ENTRIES_OF(dst.trans, dst.rows, dst.cols, i, j) at(dst, i, j) = static_cast<D>(at(src, i, j));
 }
 
 // Block sum of doubles into *out (atomic; order-dependent only in rounding).
@@ -42,7 +46,7 @@ __device__ void block_sum_to(double v, double* out) {
 template <class S, class D>
 __global__ void convert_kernel(DenseView<const S> src, DenseView<D> dst, double* sumsq) {
   double acc = 0.0;
-  LINALG_FOR_ENTRIES(dst.rows, dst.cols, i, j) {
+  LINALG_FOR_ENTRIES_OF(src.trans, dst.rows, dst.cols, i, j) {
     const S v = at(src, i, j);
     at(dst, i, j) = static_cast<D>(v);
     acc += static_cast<double>(v) * static_cast<double>(v);
@@ -53,7 +57,7 @@ __global__ void convert_kernel(DenseView<const S> src, DenseView<D> dst, double*
 template <class T>
 __global__ void sumsq_kernel(DenseView<const T> X, double* out) {
   double acc = 0.0;
-  LINALG_FOR_ENTRIES(X.rows, X.cols, i, j) {
+  LINALG_FOR_ENTRIES_OF(X.trans, X.rows, X.cols, i, j) {
     const double v = static_cast<double>(at(X, i, j));
     acc += v * v;
   }
@@ -75,13 +79,13 @@ __global__ void column_sumsq_kernel(DenseView<const T> X, double* out) {
 template <class T>
 __global__ void nonfinite_kernel(DenseView<const T> X, int* flag) {
   bool bad = false;
-  LINALG_FOR_ENTRIES(X.rows, X.cols, i, j) bad |= !isfinite(at(X, i, j));
+  LINALG_FOR_ENTRIES_OF(X.trans, X.rows, X.cols, i, j) bad |= !isfinite(at(X, i, j));
   if (__syncthreads_or(bad) && threadIdx.x == 0) atomicOr(flag, 1);
 }
 
 template <class T>
 __global__ void scale_kernel(DenseView<T> X, const T* d, bool by_column) {
-  LINALG_FOR_ENTRIES(X.rows, X.cols, i, j) at(X, i, j) *= d[by_column ? j : i];
+  LINALG_FOR_ENTRIES_OF(X.trans, X.rows, X.cols, i, j) at(X, i, j) *= d[by_column ? j : i];
 }
 
 template <class T>
@@ -98,7 +102,7 @@ __global__ void add_diagonal_kernel(DenseView<T> X, T value, index_t n) {
 
 template <class T>
 __global__ void add_scaled_kernel(T alpha, DenseView<const T> X, DenseView<T> Y) {
-  LINALG_FOR_ENTRIES(Y.rows, Y.cols, i, j) at(Y, i, j) += alpha * at(X, i, j);
+  LINALG_FOR_ENTRIES_OF(X.trans, Y.rows, Y.cols, i, j) at(Y, i, j) += alpha * at(X, i, j);
 }
 
 template <class T>
@@ -108,7 +112,7 @@ __global__ void scatter_kernel(DenseView<const T> src, const index_t* cols, Dens
 
 template <class T>
 __global__ void gaussian_kernel(DenseView<T> X, std::uint64_t seed, std::uint32_t stream, index_t row0, index_t col0) {
-  LINALG_FOR_ENTRIES(X.rows, X.cols, i, j)
+  LINALG_FOR_ENTRIES_OF(X.trans, X.rows, X.cols, i, j)
   at(X, i, j) = static_cast<T>(rng::normal_at(seed, stream, static_cast<std::uint64_t>(row0 + i),
                                                static_cast<std::uint64_t>(col0 + j)));
 }

@@ -3,6 +3,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "detail.cuh"
@@ -38,17 +39,17 @@ std::mutex g_mutex;
 // Handles are made once per (device, stream) and kept for the process: a
 // cuBLAS handle costs milliseconds to create, and matrices returned to the
 // caller still name the memory space inside.
-std::map<std::pair<int, std::uintptr_t>, Handles*> g_handles;
+std::map<std::tuple<int, std::uintptr_t, bool>, Handles*> g_handles;
 
-Handles* make_handles(int device, std::uintptr_t stream) {
+Handles* make_handles(int device, std::uintptr_t stream, bool fast) {
   auto* h = new Handles;
   h->device = device;
   h->stream = reinterpret_cast<cudaStream_t>(stream);
   LINALG_CUBLAS(cublasCreate(&h->blas));
   LINALG_CUBLAS(cublasSetStream(h->blas, h->stream));
-  // Full-precision float32 products (no TF32): results must match the CPU
-  // engine to float32 rounding.
-  LINALG_CUBLAS(cublasSetMathMode(h->blas, CUBLAS_DEFAULT_MATH));
+  // Full-precision float32 products (no TF32) unless asked: results must
+  // match the CPU engine to float32 rounding.
+  LINALG_CUBLAS(cublasSetMathMode(h->blas, fast ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
   LINALG_CUSOLVER(cusolverDnCreate(&h->solver));
   LINALG_CUSOLVER(cusolverDnSetStream(h->solver, h->stream));
   LINALG_CUSPARSE(cusparseCreate(&h->sparse));
@@ -69,12 +70,12 @@ Handles* make_handles(int device, std::uintptr_t stream) {
 
 }  // namespace
 
-Cuda::Cuda(std::uintptr_t stream) : stream_(stream) {
+Cuda::Cuda(std::uintptr_t stream, bool fast_float32) : stream_(stream) {
   int device = 0;
   LINALG_CUDA(cudaGetDevice(&device));
   std::lock_guard<std::mutex> lock(g_mutex);
-  auto& slot = g_handles[{device, stream}];
-  if (!slot) slot = make_handles(device, stream);
+  auto& slot = g_handles[{device, stream, fast_float32}];
+  if (!slot) slot = make_handles(device, stream, fast_float32);
   h_ = slot;
 }
 

@@ -39,6 +39,16 @@ DeviceSvd<double> rsvd_mixed(std::uintptr_t stream, DenseView<const double> A, c
   return to_device(ctx, std::move(f));
 }
 
+DeviceSvd<float> rsvd_fast(std::uintptr_t stream, const lowrank::Operator<float>& A, const lowrank::RsvdOptions& opt,
+                           lowrank::RsvdReport& rep, double min_rel_error, bool& used,
+                           const lowrank::Progress& progress) {
+  Cuda ctx(stream), fast(stream, true);
+  MemoryScope scope(ctx.memory_space());
+  auto f = lowrank::rsvd_refined(ctx, fast, A, opt, rep, min_rel_error, used, progress);
+  if (!used) return {};
+  return to_device(ctx, std::move(f));
+}
+
 template <class T>
 Matrix<T> range_finder(std::uintptr_t stream, const lowrank::Operator<T>& A, index_t size, int power_iters,
                        const sketch::TestMatrix& tm, double nnz, lowrank::PassCount& count) {

@@ -166,6 +166,26 @@ void bind_cuda_lowrank(nb::module_& m) {
                                 to_cupy(std::move(f.Vt), device), report(rep));
         },
         nb::arg("a"), nb::arg("stream"), nb::arg("device"), LINALG_OPTION_ARGS, nb::arg("min_rel_error"));
+  m.def("cuda_rsvd_dense_fast",
+        [](const Dev2<float>& a, std::uintptr_t stream, int device, index_t rank, double tol, index_t oversample,
+           int power_iters, const std::string& method, const std::string& sketch, int zeta, std::uint64_t seed,
+           index_t block, nb::object progress, double min_rel_error) -> nb::object {
+          Options o{rank, tol, oversample, power_iters, method, sketch, zeta, seed, block};
+          lowrank::RsvdOptions c = to_core(o);
+          lowrank::RsvdReport rep;
+          lowrank::Progress cb = wrap_progress(progress);
+          lowrank::Operator<float> A(device_view<float>(a, "A"));
+          bool used = false;
+          cuda::DeviceSvd<float> f;
+          {
+            nb::gil_scoped_release release;
+            f = cuda::rsvd_fast(stream, A, c, rep, min_rel_error, used, cb);
+          }
+          if (!used) return nb::none();
+          return nb::make_tuple(to_cupy(std::move(f.U), device), to_cupy(std::move(f.S), device, true),
+                                to_cupy(std::move(f.Vt), device), report(rep));
+        },
+        nb::arg("a"), nb::arg("stream"), nb::arg("device"), LINALG_OPTION_ARGS, nb::arg("min_rel_error"));
   bind_dtype<double>(m, "f64");
   bind_dtype<float>(m, "f32");
 }

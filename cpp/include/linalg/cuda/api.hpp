@@ -28,6 +28,12 @@ DeviceSvd<double> rsvd_mixed(std::uintptr_t stream, DenseView<const double> A, c
                              lowrank::RsvdReport& rep, double min_rel_error, bool& used,
                              const lowrank::Progress& progress);
 
+// Float32 rsvd with the basis found with TF32 tensor-core products and one
+// exact float32 pass (lowrank::rsvd_refined); used = false: run rsvd.
+DeviceSvd<float> rsvd_fast(std::uintptr_t stream, const lowrank::Operator<float>& A, const lowrank::RsvdOptions& opt,
+                           lowrank::RsvdReport& rep, double min_rel_error, bool& used,
+                           const lowrank::Progress& progress);
+
 template <class T>
 Matrix<T> range_finder(std::uintptr_t stream, const lowrank::Operator<T>& A, index_t size, int power_iters,
                        const sketch::TestMatrix& tm, double nnz, lowrank::PassCount& count);

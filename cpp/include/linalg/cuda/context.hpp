@@ -46,7 +46,11 @@ class Cuda {
  public:
   // stream: a cudaStream_t as an integer (cupy.cuda.get_current_stream().ptr);
   // 0 is the legacy default stream. Work is issued on the current device.
-  explicit Cuda(std::uintptr_t stream);
+  // fast_float32: float32 products on the TF32 tensor cores (inputs rounded
+  // to 10 mantissa bits, float32 accumulation) - several times the float32
+  // rate, for range finders whose answer an exact pass then fixes
+  // (lowrank/mixed_precision.hpp, rsvd_refined). Off by default.
+  explicit Cuda(std::uintptr_t stream, bool fast_float32 = false);
 
   template <class T>
   using matrix = Matrix<T>;

@@ -13,11 +13,40 @@
 // is told to run in float64 instead (`used` = false).
 #pragma once
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "linalg/lowrank/rsvd.hpp"
 
 namespace linalg::lowrank {
+
+// The exact truncated SVD of A V V^T for a found V^T (k x n, any
+// precision) with one pass over A in T: V is made exactly orthonormal, then
+// Y = A V = Qy Uy diag(s) Wy^T gives U = Qy Uy, V <- V Wy.
+template <class Ctx, class T, class F>
+SvdFactors<T> exact_projection(const Ctx& ctx, const Operator<T>& A, DenseView<const F> Vt_found,
+                               const Progress& progress) {
+  const index_t m = A.rows(), n = A.cols(), k = Vt_found.rows;
+  Matrix<T> VtT(k, n), V(n, k);
+  if constexpr (std::is_same_v<F, T>) ctx.copy(Vt_found, VtT.view());
+  else ctx.convert(Vt_found, VtT.view());
+  ctx.copy(DenseView<const T>(VtT.view()).t(), V.view());
+  VtT = Matrix<T>();
+  orthonormalize(ctx, V.view());  // exact orthonormality in T
+  if (progress) progress(1, 1, "exact pass");
+  Matrix<T> Y(m, k);
+  A.apply(ctx, DenseView<const T>(V.view()), Y.view());
+  Matrix<T> Qy, Uy, Wyt;
+  std::vector<T> s;
+  tall_svd(ctx, DenseView<const T>(Y.view()), Qy, Uy, s, Wyt);
+  SvdFactors<T> out;
+  out.S = s;
+  out.U = Matrix<T>(m, k);
+  ctx.gemm(T(1), DenseView<const T>(Qy.view()), DenseView<const T>(Uy.view()), T(0), out.U.view());
+  out.Vt = Matrix<T>(k, n);
+  ctx.gemm(T(1), DenseView<const T>(Wyt.view()), DenseView<const T>(V.view()).t(), T(0), out.Vt.view());
+  return out;
+}
 
 template <class Ctx>
 SvdFactors<double> rsvd_mixed(const Ctx& ctx, DenseView<const double> A, const RsvdOptions& o, RsvdReport& rep,
@@ -36,26 +65,42 @@ SvdFactors<double> rsvd_mixed(const Ctx& ctx, DenseView<const double> A, const R
   store = Matrix<float>();  // release the float32 copy before the float64 pass
 
   const index_t m = A.rows, n = A.cols, k = static_cast<index_t>(f.S.size());
-  Matrix<double> Vt64(k, n), V(n, k);
-  ctx.convert(DenseView<const float>(f.Vt.view()), Vt64.view());
-  ctx.copy(DenseView<const double>(Vt64.view()).t(), V.view());
-  orthonormalize(ctx, V.view());  // exact float64 orthonormality
-  if (progress) progress(1, 1, "float64 pass");
-  Matrix<double> Y(m, k);
-  Operator<double>(A).apply(ctx, DenseView<const double>(V.view()), Y.view());
-  Matrix<double> Qy, Uy, Wyt;
-  std::vector<double> s;
-  tall_svd(ctx, DenseView<const double>(Y.view()), Qy, Uy, s, Wyt);
-  SvdFactors<double> out;
-  out.S = s;
-  out.U = Matrix<double>(m, k);
-  ctx.gemm(1.0, DenseView<const double>(Qy.view()), DenseView<const double>(Uy.view()), 0.0, out.U.view());
-  out.Vt = Matrix<double>(k, n);
-  ctx.gemm(1.0, DenseView<const double>(Wyt.view()), DenseView<const double>(V.view()).t(), 0.0, out.Vt.view());
+  SvdFactors<double> out =
+      exact_projection(ctx, Operator<double>(A), DenseView<const float>(f.Vt.view()), progress);
   rep = rep32;
   rep.method += "+float64";
   rep.passes += 1;
   rep.gemm_flops += 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  rep.frob_sq = frob_sq;
+  rep.mixed = true;
+  used = true;
+  return out;
+}
+
+// rsvd of A in T with the basis found by `fast`, a context whose products
+// are cheaper and less precise (the CUDA context's TF32 tensor-core GEMMs
+// for float32, ~2^-11 relative rounding in the products), then one exact
+// pass (exact_projection). The same guard as rsvd_mixed: used = false
+// when the fast run's relative error is below min_rel_error, where the
+// fast products' rounding could show.
+template <class Ctx, class FastCtx, class T>
+SvdFactors<T> rsvd_refined(const Ctx& ctx, const FastCtx& fast, const Operator<T>& A, const RsvdOptions& o,
+                           RsvdReport& rep, double min_rel_error, bool& used, const Progress& progress = nullptr) {
+  used = false;
+  RsvdReport fr;
+  RsvdOptions fo = o;
+  SvdFactors<T> f = rsvd(fast, A, fo, fr, 0.0, progress);
+  const double frob_sq = fr.frob_sq >= 0 ? fr.frob_sq : A.frobenius_sq(ctx);
+  double kept = 0.0;
+  for (T s : f.S) kept += static_cast<double>(s) * s;
+  const double rel = frob_sq > 0 ? std::sqrt(std::max(0.0, frob_sq - kept) / frob_sq) : 0.0;
+  if (rel < min_rel_error) return {};
+  SvdFactors<T> out = exact_projection(ctx, A, DenseView<const T>(f.Vt.view()), progress);
+  const index_t k = static_cast<index_t>(out.S.size());
+  rep = fr;
+  rep.method += "+exact";
+  rep.passes += 1;
+  rep.gemm_flops += 2.0 * static_cast<double>(A.rows()) * static_cast<double>(A.cols()) * static_cast<double>(k);
   rep.frob_sq = frob_sq;
   rep.mixed = true;
   used = true;
