@@ -63,6 +63,19 @@ def device_ceilings():
         t, _ = median_time(lambda: a @ b, repeats=5)
         rates[np.dtype(dt).name] = 2.0 * n**3 / t
         del a, b
+    try:  # TF32 tensor-core rate (torch's switch; CuPy's follows CUPY_TF32)
+        import torch
+
+        torch.backends.cuda.matmul.allow_tf32 = True
+        a = torch.randn(8192, 8192, device="cuda")
+        b = torch.randn(8192, 8192, device="cuda")
+        t, _ = median_time(lambda: a @ b, repeats=5)
+        rates["tf32"] = 2.0 * 8192**3 / t
+        torch.backends.cuda.matmul.allow_tf32 = False
+        del a, b
+        torch.cuda.empty_cache()
+    except Exception:
+        rates["tf32"] = float("nan")
     x = cp.ones(1 << 29, dtype=cp.float32)  # 2 GiB
     y = cp.empty_like(x)
     t, _ = median_time(lambda: y.__setitem__(Ellipsis, x), repeats=5)
@@ -115,14 +128,26 @@ def bench_dense(name, m, n, k, dtype, rates, repeats, rows):
     def ours(**kw):
         return linalg.rsvd(A, k, seed=1, check_finite=False, **kw)
 
-    configs = [("linalg.rsvd (auto)", {}), ("linalg.rsvd subspace q=1", dict(method="subspace", power_iters=1)),
+    m_, n_ = A.shape
+    skinny = cp.random.default_rng(5).standard_normal((n_, k + 10), dtype=dtype)
+    t, _ = median_time(lambda: A @ skinny, repeats=5)
+    rows.append(dict(problem=f"{name} {m}x{n} {np.dtype(dtype).name}", method="one pass A @ Z (CuPy SGEMM, l = k + 10)",
+                     seconds=t, metric_name="TFLOP/s", metric=2.0 * m_ * n_ * (k + 10) / t / 1e12, note="reference"))
+    del skinny
+    configs = [("linalg.rsvd (auto)", {}), ("linalg.rsvd mixed (TF32 basis + exact pass)", dict(precision="mixed")),
+               ("linalg.rsvd mixed subspace q=3", dict(precision="mixed", method="subspace", power_iters=3)),
+               ("linalg.rsvd subspace q=1", dict(method="subspace", power_iters=1)),
                ("linalg.rsvd subspace q=2", dict(method="subspace", power_iters=2)),
                ("linalg.rsvd krylov (adaptive)", dict(method="krylov"))]
     for label, kw in configs:
         try:
             t, res = median_time(lambda: ours(**kw), repeats)
             er = error_ratio(A, res.U, res.S, res.Vh, s, k)
-            floor = res.info["gemm_flops"] / rate
+            if res.info.get("mixed_precision"):
+                exact = 2.0 * m * n * k  # the one exact float32 pass; the rest ran on the TF32 units
+                floor = (res.info["gemm_flops"] - exact) / rates.get("tf32", rate) + exact / rate
+            else:
+                floor = res.info["gemm_flops"] / rate
             rows.append(dict(problem=f"{name} {m}x{n} {np.dtype(dtype).name}", method=label, seconds=t,
                              metric_name="error ratio", metric=er,
                              note=f"passes {res.info['passes']}, q {res.info['power_iters']}, floor {floor:.3f} s "
@@ -233,7 +258,8 @@ def main():
     rates = device_ceilings() if want("ceilings") or want("dense") else {"float32": float("nan"), "float64": float("nan")}
     if "copy_bytes_per_s" in rates:
         head.append(f"Measured: SGEMM {rates['float32'] / 1e12:.1f} TFLOP/s, DGEMM {rates['float64'] / 1e12:.1f} "
-                    f"TFLOP/s (8192^3, CuPy/cuBLAS, no TF32); device copy {rates['copy_bytes_per_s'] / 1e12:.2f} TB/s")
+                    f"TFLOP/s (8192^3, CuPy/cuBLAS, no TF32), TF32 {rates.get('tf32', float('nan')) / 1e12:.1f} TFLOP/s "
+                    f"(torch); device copy {rates['copy_bytes_per_s'] / 1e12:.2f} TB/s")
         print(head[-1], flush=True)
     rows = []
     k = 100
@@ -245,7 +271,7 @@ def main():
                 bench_dense(name, *sizes, k, np.float32, rates, reps, rows)
             except Exception:
                 traceback.print_exc()
-            print(table(rows[-7:]), flush=True)
+            print(table(rows[-10:]), flush=True)
     if want("cupysvd") and not args.quick:
         try:
             bench_cupy_svd(k, reps, rows)
