@@ -52,6 +52,7 @@ void Cuda::gemm(T alpha, DenseView<const T> A, DenseView<const T> B, T beta, Den
   require(A.rows == C.rows && B.cols == C.cols && A.cols == B.rows, "gemm: shape mismatch");
   if (C.rows == 0 || C.cols == 0) return;
   Handles& h = handles_of(*this);
+  Profile prof_(stream_, "gemm");
   LINALG_CUBLAS(gemm_call(h.blas, op_of(A.trans), op_of(B.trans), as_int(C.rows, "rows"), as_int(C.cols, "cols"),
                           as_int(A.cols, "inner dimension"), &alpha, A.data, ld_of(A.ld), B.data, ld_of(B.ld), &beta,
                           C.data, ld_of(C.ld)));
@@ -62,6 +63,7 @@ void Cuda::gram(DenseView<const T> A, DenseView<T> C) const {
   require(!C.trans && C.rows == A.cols && C.cols == A.cols, "gram: shape mismatch");
   if (A.cols == 0) return;
   Handles& h = handles_of(*this);
+  Profile prof_(stream_, "gram");
   const T one = T(1), zero = T(0);
   // Logical A^T A: the stored A (m x k) with op T, or the stored A^T (k x m) with op N.
   LINALG_CUBLAS(syrk_call(h.blas, A.trans ? CUBLAS_OP_N : CUBLAS_OP_T, as_int(A.cols, "cols"), as_int(A.rows, "rows"),
@@ -72,6 +74,7 @@ template <class T>
 void Cuda::solve_upper_right(DenseView<const T> R, DenseView<T> B) const {
   require(!B.trans && !R.trans && R.rows == B.cols && R.cols == B.cols, "solve_upper_right: shape mismatch");
   if (B.rows == 0 || B.cols == 0) return;
+  Profile prof_(stream_, "solve_upper_right");
   const T one = T(1);
   LINALG_CUBLAS(trsm_call(handles_of(*this).blas, CUBLAS_SIDE_RIGHT, as_int(B.rows, "rows"), as_int(B.cols, "cols"),
                           &one, R.data, ld_of(R.ld), B.data, ld_of(B.ld)));
@@ -81,6 +84,7 @@ template <class T>
 void Cuda::solve_upper_left(DenseView<const T> R, DenseView<T> B) const {
   require(!B.trans && !R.trans && R.rows == B.rows && R.cols == B.rows, "solve_upper_left: shape mismatch");
   if (B.rows == 0 || B.cols == 0) return;
+  Profile prof_(stream_, "solve_upper_left");
   const T one = T(1);
   LINALG_CUBLAS(trsm_call(handles_of(*this).blas, CUBLAS_SIDE_LEFT, as_int(B.rows, "rows"), as_int(B.cols, "cols"),
                           &one, R.data, ld_of(R.ld), B.data, ld_of(B.ld)));
@@ -92,6 +96,7 @@ void Cuda::qr_thin(DenseView<T> A) const {
   require(!A.trans && A.rows >= A.cols, "qr_thin: needs a tall, untransposed block");
   if (A.cols == 0) return;
   Handles& h = handles_of(*this);
+  Profile prof_(stream_, "qr_thin");
   const int m = as_int(A.rows, "rows"), n = as_int(A.cols, "cols"), lda = ld_of(A.ld);
   int lw1 = 0, lw2 = 0;
   Scratch tau(h.stream, sizeof(T) * n), info(h.stream, sizeof(int));
@@ -126,6 +131,7 @@ void spmm(const Cuda& ctx, const CsrView<T, I>& S, bool transpose, DenseView<con
   require(X.rows == in_rows && Y.rows == out_rows && X.cols == Y.cols, "csr_mm: shape mismatch");
   if (Y.rows == 0 || Y.cols == 0) return;
   Handles& h = handles_of(ctx);
+  Profile prof_(ctx.stream(), transpose ? "csr_mm_transposed" : "csr_mm");
   // cuSPARSE wants an untransposed column-major X: copy a transposed one.
   Scratch xcopy(h.stream, X.trans ? sizeof(T) * X.rows * X.cols : 0);
   if (X.trans) {

@@ -14,6 +14,7 @@
 #include "linalg/core/memory.hpp"
 #include "linalg/core/view.hpp"
 #include "linalg/cuda/context.hpp"
+#include "profile.hpp"
 
 namespace linalg::cuda {
 

@@ -155,6 +155,7 @@ void Cuda::copy(DenseView<const T> src, DenseView<T> dst) const {
   require(src.rows == dst.rows && src.cols == dst.cols, "copy: shape mismatch");
   if (dst.rows == 0 || dst.cols == 0) return;
   const Handles& h = handles_of(*this);
+  Profile prof_(stream_, "copy");
   if (!src.trans && !dst.trans) {  // a strided 2-D memcpy
     LINALG_CUDA(cudaMemcpy2DAsync(dst.data, sizeof(T) * std::max<index_t>(dst.ld, 1), src.data,
                                   sizeof(T) * std::max<index_t>(src.ld, 1), sizeof(T) * dst.rows, dst.cols,
@@ -169,6 +170,7 @@ template <class S, class D>
 double Cuda::convert(DenseView<const S> src, DenseView<D> dst) const {
   require(src.rows == dst.rows && src.cols == dst.cols, "convert: shape mismatch");
   const Handles& h = handles_of(*this);
+  Profile prof_(stream_, "convert");
   Scratch sum(h.stream, sizeof(double));
   LINALG_CUDA(cudaMemsetAsync(sum.as<double>(), 0, sizeof(double), h.stream));
   if (dst.rows > 0 && dst.cols > 0) {
@@ -184,6 +186,7 @@ double Cuda::convert(DenseView<const S> src, DenseView<D> dst) const {
 template <class T>
 bool Cuda::all_finite(DenseView<const T> X) const {
   const Handles& h = handles_of(*this);
+  Profile prof_(stream_, "all_finite");
   if (X.rows == 0 || X.cols == 0) return true;
   Scratch flag(h.stream, sizeof(int));
   LINALG_CUDA(cudaMemsetAsync(flag.as<int>(), 0, sizeof(int), h.stream));
@@ -199,6 +202,7 @@ template <class T>
 void Cuda::scale_columns(DenseView<T> X, const T* d) const {
   if (X.rows == 0 || X.cols == 0) return;
   const Handles& h = handles_of(*this);
+  Profile prof_(stream_, "scale_columns");
   DeviceVector<T> dd(h, d, X.cols);
   scale_kernel<T><<<blocks_for(X.rows * X.cols), kThreads, 0, h.stream>>>(X, dd.get(), true);
   LINALG_LAUNCHED();
@@ -208,6 +212,7 @@ template <class T>
 void Cuda::scale_rows(DenseView<T> X, const T* d) const {
   if (X.rows == 0 || X.cols == 0) return;
   const Handles& h = handles_of(*this);
+  Profile prof_(stream_, "scale_rows");
   DeviceVector<T> dd(h, d, X.rows);
   scale_kernel<T><<<blocks_for(X.rows * X.cols), kThreads, 0, h.stream>>>(X, dd.get(), false);
   LINALG_LAUNCHED();
@@ -216,6 +221,7 @@ void Cuda::scale_rows(DenseView<T> X, const T* d) const {
 template <class T>
 double Cuda::frobenius_sq(DenseView<const T> X) const {
   const Handles& h = handles_of(*this);
+  Profile prof_(stream_, "frobenius_sq");
   if (X.rows == 0 || X.cols == 0) return 0.0;
   Scratch sum(h.stream, sizeof(double));
   LINALG_CUDA(cudaMemsetAsync(sum.as<double>(), 0, sizeof(double), h.stream));
@@ -231,6 +237,7 @@ template <class T>
 void Cuda::column_norms_sq(DenseView<const T> X, double* out) const {
   if (X.cols == 0) return;
   const Handles& h = handles_of(*this);
+  Profile prof_(stream_, "column_norms_sq");
   Scratch sums(h.stream, sizeof(double) * X.cols);
   LINALG_CUDA(cudaMemsetAsync(sums.as<double>(), 0, sizeof(double) * X.cols, h.stream));
   column_sumsq_kernel<T><<<as_int(X.cols, "cols"), kThreads, 0, h.stream>>>(X, sums.as<double>());
@@ -244,6 +251,7 @@ void Cuda::diagonal(DenseView<const T> X, double* out) const {
   const index_t n = std::min(X.rows, X.cols);
   if (n == 0) return;
   const Handles& h = handles_of(*this);
+  Profile prof_(stream_, "diagonal");
   Scratch d(h.stream, sizeof(double) * n);
   diagonal_kernel<T><<<blocks_for(n), kThreads, 0, h.stream>>>(X, d.as<double>(), n);
   LINALG_LAUNCHED();
@@ -256,6 +264,7 @@ void Cuda::add_to_diagonal(DenseView<T> X, T value) const {
   const index_t n = std::min(X.rows, X.cols);
   if (n == 0) return;
   const Handles& h = handles_of(*this);
+  Profile prof_(stream_, "add_to_diagonal");
   add_diagonal_kernel<T><<<blocks_for(n), kThreads, 0, h.stream>>>(X, value, n);
   LINALG_LAUNCHED();
 }
@@ -265,6 +274,7 @@ void Cuda::add_scaled(T alpha, DenseView<const T> X, DenseView<T> Y) const {
   require(!Y.trans && X.rows == Y.rows && X.cols == Y.cols, "add_scaled: shape mismatch");
   if (Y.rows == 0 || Y.cols == 0) return;
   const Handles& h = handles_of(*this);
+  Profile prof_(stream_, "add_scaled");
   add_scaled_kernel<T><<<blocks_for(Y.rows * Y.cols), kThreads, 0, h.stream>>>(alpha, X, Y);
   LINALG_LAUNCHED();
 }
@@ -276,6 +286,7 @@ void Cuda::scatter_columns(DenseView<const T> src, const index_t* cols, DenseVie
     require(cols[j] >= 0 && cols[j] < dst.cols, "scatter_columns: index out of range");
   if (src.rows == 0 || src.cols == 0) return;
   const Handles& h = handles_of(*this);
+  Profile prof_(stream_, "scatter_columns");
   DeviceVector<index_t> dc(h, cols, src.cols);
   scatter_kernel<T><<<blocks_for(src.rows * src.cols), kThreads, 0, h.stream>>>(src, dc.get(), dst);
   LINALG_LAUNCHED();
@@ -285,6 +296,7 @@ template <class T>
 void Cuda::fill_gaussian(DenseView<T> X, std::uint64_t seed, std::uint32_t stream, index_t row0, index_t col0) const {
   if (X.rows == 0 || X.cols == 0) return;
   const Handles& h = handles_of(*this);
+  Profile prof_(stream_, "fill_gaussian");
   gaussian_kernel<T><<<blocks_for(X.rows * X.cols), kThreads, 0, h.stream>>>(X, seed, stream, row0, col0);
   LINALG_LAUNCHED();
 }
@@ -297,6 +309,7 @@ void Cuda::fill_sparse_sign(DenseView<T> X, int zeta, std::uint64_t seed, std::u
   const int z = static_cast<int>(std::min<index_t>(std::max(zeta, 1), l));
   require(z <= kMaxZeta, "sparse sign on the GPU: zeta must be <= 256");
   const Handles& h = handles_of(*this);
+  Profile prof_(stream_, "fill_sparse_sign");
   launch_zero(h, X);
   if (n == 0 || l == 0) return;
   const T v = static_cast<T>(1.0 / std::sqrt(static_cast<double>(z)));
@@ -308,6 +321,7 @@ template <class T>
 void Cuda::to_host(DenseView<const T> X, T* out) const {
   if (X.rows == 0 || X.cols == 0) return;
   const Handles& h = handles_of(*this);
+  Profile prof_(stream_, "to_host");
   if (X.trans) {  // gather into a contiguous device block first
     Scratch tmp(h.stream, sizeof(T) * X.rows * X.cols);
     DenseView<T> c{tmp.as<T>(), X.rows, X.cols, X.rows, false};
@@ -324,6 +338,7 @@ template <class T>
 void Cuda::from_host(const T* in, DenseView<T> X) const {
   if (X.rows == 0 || X.cols == 0) return;
   const Handles& h = handles_of(*this);
+  Profile prof_(stream_, "from_host");
   if (X.trans) {
     Scratch tmp(h.stream, sizeof(T) * X.rows * X.cols);
     LINALG_CUDA(cudaMemcpyAsync(tmp.as<T>(), in, sizeof(T) * X.rows * X.cols, cudaMemcpyHostToDevice, h.stream));

@@ -1,4 +1,7 @@
 // Handles, memory space and device queries of the CUDA context.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <new>
@@ -84,6 +87,47 @@ Handles& handles_of(const Cuda& ctx) { return *ctx.h_; }
 const MemorySpace* Cuda::memory_space() const { return &h_->space; }
 
 void Cuda::synchronize() const { LINALG_CUDA(cudaStreamSynchronize(h_->stream)); }
+
+namespace {
+struct ProfileTotals {
+  std::mutex mu;
+  std::map<std::string, std::pair<double, long>> totals;
+  bool enabled = false;
+  ProfileTotals() {
+    const char* e = std::getenv("LINALG_CUDA_PROFILE");
+    enabled = e && *e && std::string(e) != "0";
+  }
+  ~ProfileTotals() {
+    if (!enabled || totals.empty()) return;
+    std::fprintf(stderr, "linalg CUDA profile (synchronised per primitive):\n");
+    for (const auto& kv : totals)
+      std::fprintf(stderr, "  %-22s %10.3f ms  %8ld calls\n", kv.first.c_str(), kv.second.first * 1e3, kv.second.second);
+  }
+};
+ProfileTotals& profile_totals() {
+  static ProfileTotals t;
+  return t;
+}
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+Profile::Profile(std::uintptr_t stream, const char* name) : stream_(stream), name_(name) {
+  if (!profile_totals().enabled) return;
+  cudaStreamSynchronize(reinterpret_cast<cudaStream_t>(stream_));
+  t0_ = now_s();
+}
+Profile::~Profile() {
+  if (t0_ < 0) return;
+  cudaStreamSynchronize(reinterpret_cast<cudaStream_t>(stream_));
+  const double dt = now_s() - t0_;
+  auto& p = profile_totals();
+  std::lock_guard<std::mutex> lock(p.mu);
+  auto& e = p.totals[name_];
+  e.first += dt;
+  e.second += 1;
+}
 
 Scratch::Scratch(cudaStream_t s, std::size_t bytes) : s_(s) {
   if (bytes == 0) return;

@@ -4,6 +4,7 @@
 
 #include "linalg/cuda/context.hpp"
 #include "linalg/host/context.hpp"
+#include "profile.hpp"
 
 namespace linalg::cuda {
 
@@ -26,6 +27,7 @@ struct HostCopy {
 
 template <class T>
 int Cuda::cholesky_upper(DenseView<T> C) const {
+  Profile prof_(stream_, "cholesky_upper");
   HostCopy<T> c(*this, C);
   MemoryScope host_memory(nullptr);  // LAPACK's workspace is host memory
   const int info = host::Host{}.cholesky_upper(c.view);
@@ -35,6 +37,7 @@ int Cuda::cholesky_upper(DenseView<T> C) const {
 
 template <class T>
 void Cuda::svd(DenseView<T> A, T* s, DenseView<T> U, DenseView<T> Vt) const {
+  Profile prof_(stream_, "svd");
   HostCopy<T> a(*this, A);
   HostCopy<T> u(U.rows, U.cols), vt(Vt.rows, Vt.cols);
   {
@@ -47,6 +50,7 @@ void Cuda::svd(DenseView<T> A, T* s, DenseView<T> U, DenseView<T> Vt) const {
 
 template <class T>
 void Cuda::eigh(DenseView<T> A, T* w) const {
+  Profile prof_(stream_, "eigh");
   HostCopy<T> a(*this, A);
   {
     MemoryScope host_memory(nullptr);
@@ -57,6 +61,7 @@ void Cuda::eigh(DenseView<T> A, T* w) const {
 
 template <class T>
 void Cuda::qr_pivoted(DenseView<T> A, std::vector<int>& perm, std::vector<T>& tau) const {
+  Profile prof_(stream_, "qr_pivoted");
   HostCopy<T> a(*this, A);
   {
     MemoryScope host_memory(nullptr);
@@ -67,6 +72,7 @@ void Cuda::qr_pivoted(DenseView<T> A, std::vector<int>& perm, std::vector<T>& ta
 
 template <class T>
 index_t Cuda::qr_pivoted_partial(DenseView<T> A, index_t kmax, double tol, std::vector<int>& perm) const {
+  Profile prof_(stream_, "qr_pivoted_partial");
   HostCopy<T> a(*this, A);
   index_t k = 0;
   {
