@@ -205,6 +205,15 @@ def _rsvd_device(mat, opts, precision, m, n, tol):
     """rsvd on the CUDA context: the same algorithm, CuPy arrays out."""
     from . import _device
 
+    # The host LAPACK only gets the small k x k problems here: one thread
+    # (a many-threaded BLAS spends ms waking its threads for each).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _rsvd_device_call(mat, opts, precision, m, n, tol)
+
+
+def _rsvd_device_call(mat, opts, precision, m, n, tol):
+    from . import _device
+
     if mat[0] == "cuda-dense":
         a = mat[1]
         stream, dev = _device.stream_and_device(a)

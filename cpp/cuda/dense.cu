@@ -27,14 +27,6 @@ cublasStatus_t gemm_call(cublasHandle_t h, cublasOperation_t a, cublasOperation_
                          double* C, int ldc) {
   return cublasDgemm(h, a, b, m, n, k, al, A, lda, B, ldb, be, C, ldc);
 }
-cublasStatus_t syrk_call(cublasHandle_t h, cublasOperation_t t, int n, int k, const float* al, const float* A,
-                         int lda, const float* be, float* C, int ldc) {
-  return cublasSsyrk(h, CUBLAS_FILL_MODE_UPPER, t, n, k, al, A, lda, be, C, ldc);
-}
-cublasStatus_t syrk_call(cublasHandle_t h, cublasOperation_t t, int n, int k, const double* al, const double* A,
-                         int lda, const double* be, double* C, int ldc) {
-  return cublasDsyrk(h, CUBLAS_FILL_MODE_UPPER, t, n, k, al, A, lda, be, C, ldc);
-}
 cublasStatus_t trsm_call(cublasHandle_t h, cublasSideMode_t side, int m, int n, const float* al, const float* R,
                          int ldr, float* B, int ldb) {
   return cublasStrsm(h, side, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_N, CUBLAS_DIAG_NON_UNIT, m, n, al, R, ldr, B, ldb);
@@ -65,9 +57,12 @@ void Cuda::gram(DenseView<const T> A, DenseView<T> C) const {
   Handles& h = handles_of(*this);
   Profile prof_(stream_, "gram");
   const T one = T(1), zero = T(0);
-  // Logical A^T A: the stored A (m x k) with op T, or the stored A^T (k x m) with op N.
-  LINALG_CUBLAS(syrk_call(h.blas, A.trans ? CUBLAS_OP_N : CUBLAS_OP_T, as_int(A.cols, "cols"), as_int(A.rows, "rows"),
-                          &one, A.data, ld_of(A.ld), &zero, C.data, ld_of(C.ld)));
+  // A^T A by GEMM, both triangles: cuBLAS's syrk runs tall-skinny blocks
+  // (m x 110, float32) about 50x slower than gemm does (measured on the H100,
+  // benchmarks/gpu_profile.py), which outweighs gemm's doubled flops.
+  LINALG_CUBLAS(gemm_call(h.blas, A.trans ? CUBLAS_OP_N : CUBLAS_OP_T, A.trans ? CUBLAS_OP_T : CUBLAS_OP_N,
+                          as_int(A.cols, "cols"), as_int(A.cols, "cols"), as_int(A.rows, "rows"), &one, A.data,
+                          ld_of(A.ld), A.data, ld_of(A.ld), &zero, C.data, ld_of(C.ld)));
 }
 
 template <class T>

@@ -15,14 +15,26 @@ namespace {
 
 constexpr unsigned kThreads = 256;
 
-// Grid-stride loop over the rows x cols entries of a logical view, in the
-// order of its storage (`tr`: the view is transposed, storage cols x rows),
-// so that neighbouring threads touch neighbouring addresses.
-#define LINALG_FOR_ENTRIES_OF(tr, rows, cols, i, j)                                                    \
-  for (index_t t_ = blockIdx.x * static_cast<index_t>(blockDim.x) + threadIdx.x, n_ = (rows) * (cols); \
-       t_ < n_; t_ += static_cast<index_t>(gridDim.x) * blockDim.x)                                   \
-    for (index_t i = (tr) ? t_ / (cols) : t_ % (rows), j = (tr) ? t_ % (cols) : t_ / (rows), once_ = 0;  \
-         once_ < 1; ++once_)
+// Loop over the rows x cols entries of a logical view in the order of its
+// storage (`tr`: the view is transposed, storage cols x rows): blockIdx.y
+// strides over stored columns, threads over the stored rows, so neighbouring
+// threads touch neighbouring addresses and no 64-bit division is needed
+// (it made a 4 GB reduction run at a sixth of the memory bandwidth).
+#define LINALG_FOR_ENTRIES_OF(tr, rows, cols, i, j)                                                     \
+  for (index_t c_ = blockIdx.y, nc_ = (tr) ? (rows) : (cols), nr_ = (tr) ? (cols) : (rows); c_ < nc_;   \
+       c_ += gridDim.y)                                                                                 \
+    for (index_t r_ = blockIdx.x * static_cast<index_t>(blockDim.x) + threadIdx.x; r_ < nr_;            \
+         r_ += static_cast<index_t>(gridDim.x) * blockDim.x)                                            \
+      for (index_t i = (tr) ? c_ : r_, j = (tr) ? r_ : c_, once_ = 0; once_ < 1; ++once_)
+
+// The grid for LINALG_FOR_ENTRIES_OF: at most 32 x 2048 blocks, so that
+// per-block atomics of the reductions stay few.
+dim3 grid_of(bool tr, index_t rows, index_t cols) {
+  const index_t nr = tr ? cols : rows, nc = tr ? rows : cols;
+  const index_t bx = std::min<index_t>(std::max<index_t>((nr + 255) / 256, 1), 32);
+  const index_t by = std::min<index_t>(std::max<index_t>(nc, 1), 2048);
+  return dim3(static_cast<unsigned>(bx), static_cast<unsigned>(by));
+}
 #define LINALG_FOR_ENTRIES(rows, cols, i, j) LINALG_FOR_ENTRIES_OF(false, rows, cols, i, j)
 
 template <class S, class D>
@@ -162,7 +174,7 @@ void Cuda::copy(DenseView<const T> src, DenseView<T> dst) const {
                                   cudaMemcpyDeviceToDevice, h.stream));
     return;
   }
-  copy_kernel<T, T><<<blocks_for(dst.rows * dst.cols), kThreads, 0, h.stream>>>(src, dst);
+  copy_kernel<T, T><<<grid_of(dst.trans, dst.rows, dst.cols), kThreads, 0, h.stream>>>(src, dst);
   LINALG_LAUNCHED();
 }
 
@@ -174,7 +186,7 @@ double Cuda::convert(DenseView<const S> src, DenseView<D> dst) const {
   Scratch sum(h.stream, sizeof(double));
   LINALG_CUDA(cudaMemsetAsync(sum.as<double>(), 0, sizeof(double), h.stream));
   if (dst.rows > 0 && dst.cols > 0) {
-    convert_kernel<S, D><<<blocks_for(dst.rows * dst.cols), kThreads, 0, h.stream>>>(src, dst, sum.as<double>());
+    convert_kernel<S, D><<<grid_of(src.trans, dst.rows, dst.cols), kThreads, 0, h.stream>>>(src, dst, sum.as<double>());
     LINALG_LAUNCHED();
   }
   double out = 0.0;
@@ -190,7 +202,7 @@ bool Cuda::all_finite(DenseView<const T> X) const {
   if (X.rows == 0 || X.cols == 0) return true;
   Scratch flag(h.stream, sizeof(int));
   LINALG_CUDA(cudaMemsetAsync(flag.as<int>(), 0, sizeof(int), h.stream));
-  nonfinite_kernel<T><<<blocks_for(X.rows * X.cols), kThreads, 0, h.stream>>>(X, flag.as<int>());
+  nonfinite_kernel<T><<<grid_of(X.trans, X.rows, X.cols), kThreads, 0, h.stream>>>(X, flag.as<int>());
   LINALG_LAUNCHED();
   int bad = 0;
   LINALG_CUDA(cudaMemcpyAsync(&bad, flag.as<int>(), sizeof(int), cudaMemcpyDeviceToHost, h.stream));
@@ -204,7 +216,7 @@ void Cuda::scale_columns(DenseView<T> X, const T* d) const {
   const Handles& h = handles_of(*this);
   Profile prof_(stream_, "scale_columns");
   DeviceVector<T> dd(h, d, X.cols);
-  scale_kernel<T><<<blocks_for(X.rows * X.cols), kThreads, 0, h.stream>>>(X, dd.get(), true);
+  scale_kernel<T><<<grid_of(X.trans, X.rows, X.cols), kThreads, 0, h.stream>>>(X, dd.get(), true);
   LINALG_LAUNCHED();
 }
 
@@ -214,7 +226,7 @@ void Cuda::scale_rows(DenseView<T> X, const T* d) const {
   const Handles& h = handles_of(*this);
   Profile prof_(stream_, "scale_rows");
   DeviceVector<T> dd(h, d, X.rows);
-  scale_kernel<T><<<blocks_for(X.rows * X.cols), kThreads, 0, h.stream>>>(X, dd.get(), false);
+  scale_kernel<T><<<grid_of(X.trans, X.rows, X.cols), kThreads, 0, h.stream>>>(X, dd.get(), false);
   LINALG_LAUNCHED();
 }
 
@@ -225,7 +237,7 @@ double Cuda::frobenius_sq(DenseView<const T> X) const {
   if (X.rows == 0 || X.cols == 0) return 0.0;
   Scratch sum(h.stream, sizeof(double));
   LINALG_CUDA(cudaMemsetAsync(sum.as<double>(), 0, sizeof(double), h.stream));
-  sumsq_kernel<T><<<blocks_for(X.rows * X.cols), kThreads, 0, h.stream>>>(X, sum.as<double>());
+  sumsq_kernel<T><<<grid_of(X.trans, X.rows, X.cols), kThreads, 0, h.stream>>>(X, sum.as<double>());
   LINALG_LAUNCHED();
   double out = 0.0;
   LINALG_CUDA(cudaMemcpyAsync(&out, sum.as<double>(), sizeof(double), cudaMemcpyDeviceToHost, h.stream));
@@ -275,7 +287,7 @@ void Cuda::add_scaled(T alpha, DenseView<const T> X, DenseView<T> Y) const {
   if (Y.rows == 0 || Y.cols == 0) return;
   const Handles& h = handles_of(*this);
   Profile prof_(stream_, "add_scaled");
-  add_scaled_kernel<T><<<blocks_for(Y.rows * Y.cols), kThreads, 0, h.stream>>>(alpha, X, Y);
+  add_scaled_kernel<T><<<grid_of(X.trans, Y.rows, Y.cols), kThreads, 0, h.stream>>>(alpha, X, Y);
   LINALG_LAUNCHED();
 }
 
@@ -288,7 +300,7 @@ void Cuda::scatter_columns(DenseView<const T> src, const index_t* cols, DenseVie
   const Handles& h = handles_of(*this);
   Profile prof_(stream_, "scatter_columns");
   DeviceVector<index_t> dc(h, cols, src.cols);
-  scatter_kernel<T><<<blocks_for(src.rows * src.cols), kThreads, 0, h.stream>>>(src, dc.get(), dst);
+  scatter_kernel<T><<<grid_of(false, src.rows, src.cols), kThreads, 0, h.stream>>>(src, dc.get(), dst);
   LINALG_LAUNCHED();
 }
 
@@ -297,7 +309,7 @@ void Cuda::fill_gaussian(DenseView<T> X, std::uint64_t seed, std::uint32_t strea
   if (X.rows == 0 || X.cols == 0) return;
   const Handles& h = handles_of(*this);
   Profile prof_(stream_, "fill_gaussian");
-  gaussian_kernel<T><<<blocks_for(X.rows * X.cols), kThreads, 0, h.stream>>>(X, seed, stream, row0, col0);
+  gaussian_kernel<T><<<grid_of(X.trans, X.rows, X.cols), kThreads, 0, h.stream>>>(X, seed, stream, row0, col0);
   LINALG_LAUNCHED();
 }
 

@@ -16,8 +16,31 @@ namespace linalg::lowrank {
 // Householder QR while kappa(X) < eps^{-1/2} (estimated from R's diagonal).
 // Beyond that a first round with the shift s = 11 (m k + k (k+1)) u ||X||^2
 // (shifted CholeskyQR3, Fukaya, Nakatsukasa, Yanagisawa & Yamamoto 2020)
-// brings kappa down to ~u^{-1/2} for the two rounds that follow. Only an
-// all-zero block (nothing to orthonormalise) goes to Householder QR.
+// brings kappa down to ~u^{-1/2} for the two rounds that follow; where it
+// does not (float32 with large m), an SVQB step does. Only an all-zero
+// block (nothing to orthonormalise) goes to Householder QR.
+// One SVQB step (Stathopoulos & Wu, SIAM J. Sci. Comput. 2002): with
+// X^T X = V diag(w) V^T, X <- X V diag(w)^{-1/2}, eigenvalues clamped at
+// u w_max. Never fails; leaves kappa ~ 1 + u kappa(X)^2, which CholeskyQR2
+// then finishes.
+template <class Ctx, class T>
+void svqb(const Ctx& ctx, DenseView<T> X) {
+  const index_t m = X.rows, k = X.cols;
+  Matrix<T> G(k, k);
+  ctx.gram(DenseView<const T>(X), G.view());
+  std::vector<T> w(static_cast<std::size_t>(k));
+  ctx.eigh(G.view(), w.data());
+  const double wmax = std::max<double>(w[k - 1], 0.0);
+  const double floor = wmax * static_cast<double>(std::numeric_limits<T>::epsilon());
+  if (!(wmax > 0.0) || !std::isfinite(wmax)) return;  // the caller falls back to Householder
+  std::vector<T> d(static_cast<std::size_t>(k));
+  for (index_t j = 0; j < k; ++j) d[j] = static_cast<T>(1.0 / std::sqrt(std::max<double>(w[j], floor)));
+  ctx.scale_columns(G.view(), d.data());
+  Matrix<T> Y(m, k);
+  ctx.gemm(T(1), DenseView<const T>(X), DenseView<const T>(G.view()), T(0), Y.view());
+  ctx.copy(DenseView<const T>(Y.view()), X);
+}
+
 template <class Ctx, class T>
 void orthonormalize(const Ctx& ctx, DenseView<T> X) {
   const index_t m = X.rows, k = X.cols;
@@ -60,7 +83,19 @@ void orthonormalize(const Ctx& ctx, DenseView<T> X) {
       ctx.copy(DenseView<const T>(H.view()), G.view());
     }
     if (ctx.cholesky_upper(G.view()) != 0) {
-      ctx.qr_thin(X);
+      // In float32 with m k u ~ 0.1 the shift above is about ||X||^2 itself
+      // and barely lowers kappa, so the next round can fail: precondition
+      // by SVQB instead, then CholeskyQR2 (Householder only as a last resort:
+      // on the GPU it costs more than all the other steps together).
+      svqb(ctx, X);
+      for (int r = 0; r < 2; ++r) {
+        ctx.gram(DenseView<const T>(X), G.view());
+        if (ctx.cholesky_upper(G.view()) != 0) {
+          ctx.qr_thin(X);
+          return;
+        }
+        ctx.solve_upper_right(DenseView<const T>(G.view()), X);
+      }
       return;
     }
     ctx.solve_upper_right(DenseView<const T>(G.view()), X);
