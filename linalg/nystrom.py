@@ -59,6 +59,8 @@ def _check_psd_diagonal(mat, name):
         import cupyx.scipy.sparse as csp
 
         data, indices, indptr, stored = mat[1]
+        if indptr.dtype != np.int32 and int(indptr[-1]) < 2**31 and max(stored) < 2**31:
+            indices, indptr = indices.astype(np.int32), indptr.astype(np.int32)  # cupyx wants int32
         d = cp.asnumpy(csp.csr_matrix((data, indices, indptr), shape=stored).diagonal())
     elif mat[0] == "dense":
         d = np.diagonal(mat[1])

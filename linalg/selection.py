@@ -403,6 +403,8 @@ def _cur_device(mat, k, method, p, q, seed):
     else:
         data, indices, indptr, stored = mat[1]
         _device.stream_and_device(data)
+        if indptr.dtype != np.int32:
+            indices, indptr = indices.astype(np.int32), indptr.astype(np.int32)  # cupyx wants int32
         a = csp.csr_matrix((data, indices, indptr), shape=stored)
         if mat[2]:
             a = a.T.tocsr()
