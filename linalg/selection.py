@@ -410,12 +410,21 @@ def _cur_device(mat, k, method, p, q, seed):
             a = a.T.tocsr()
     m, n = a.shape
 
-    def dense(x):
-        return x.toarray() if csp.issparse(x) else cp.asarray(x)
+    def take(idx, axis):
+        """A[:, idx] (axis 1) or A[idx, :] (axis 0) as a dense CuPy array;
+        sparse A through a product with a 0/1 selection matrix."""
+        jd = cp.asarray(idx)
+        if not csp.issparse(a):
+            return a[:, jd] if axis == 1 else a[jd, :]
+        size = (n, len(idx)) if axis == 1 else (len(idx), m)
+        pos = cp.arange(len(idx), dtype=cp.int32)
+        ij = (jd.astype(cp.int32), pos) if axis == 1 else (pos, jd.astype(cp.int32))
+        S = csp.csr_matrix((cp.ones(len(idx), dtype=a.dtype), ij), shape=size)
+        return (a @ S if axis == 1 else S @ a).toarray()
 
     if method == "id":
         cols, _ = interp_decomp(a, k, oversample=p, power_iters=q, seed=seed, check_finite=False)
-        C = dense(a[:, cp.asarray(cols)])
+        C = take(cols, 1)
         rows, _ = interp_decomp(C, k, axis=0, method="qr", check_finite=False)
     else:
         from .rsvd import rsvd
@@ -426,6 +435,6 @@ def _cur_device(mat, k, method, p, q, seed):
         pr = cp.asnumpy(cp.einsum("ij,ij->i", Uk, Uk)).astype(np.float64)
         cols = np.sort(gen.choice(n, k, replace=False, p=pc / pc.sum())).astype(np.int64)
         rows = np.sort(gen.choice(m, k, replace=False, p=pr / pr.sum())).astype(np.int64)
-        C = dense(a[:, cp.asarray(cols)])
-    R = dense(a[cp.asarray(rows), :])
+        C = take(cols, 1)
+    R = take(rows, 0)
     return CURResult(np.asarray(cols, dtype=np.int64), _cur_middle_device(a, C, R), np.asarray(rows, dtype=np.int64))

@@ -124,12 +124,21 @@ def test_interp_decomp_dense_matches_cpu(dtype, method, axis, order):
     cpu = linalg.interp_decomp(A, 12, axis=axis, method=method, seed=1)
     gpu = linalg.interp_decomp(cp.asarray(A, order=order), 12, axis=axis, method=method, seed=1)
     assert isinstance(gpu.idx, np.ndarray) and gpu.idx.dtype == np.int64
-    np.testing.assert_array_equal(gpu.idx, cpu.idx)
     assert isinstance(gpu.X, cp.ndarray) and gpu.X.dtype == dtype and gpu.X.shape == cpu.X.shape
-    tol = 1e-3 if dtype == np.float32 else 1e-8
-    assert rel(cp.asnumpy(gpu.X), cpu.X) < tol
-    assert abs(gpu.info["max_coef"] - cpu.info["max_coef"]) <= tol * cpu.info["max_coef"]
-    assert abs(gpu.info["r_ratio"] - cpu.info["r_ratio"]) <= tol
+    Xg = cp.asnumpy(gpu.X)
+    if method == "qr" or dtype == np.float64:
+        # Same pivoted QR of the same (or rounding-close float64) input.
+        np.testing.assert_array_equal(gpu.idx, cpu.idx)
+        tol = 1e-3 if dtype == np.float32 else 1e-8
+        assert rel(Xg, cpu.X) < tol
+        assert abs(gpu.info["max_coef"] - cpu.info["max_coef"]) <= tol * cpu.info["max_coef"]
+        assert abs(gpu.info["r_ratio"] - cpu.info["r_ratio"]) <= tol
+    # float32 sketches differ in rounding, which may swap a near-tied pivot:
+    # the approximation must be as good as the CPU's.
+    def err(idx, X):
+        approx = A[:, idx] @ X if axis == 1 else X @ A[idx, :]
+        return rel(approx, A)
+    assert err(gpu.idx, Xg) <= 1.05 * err(cpu.idx, cpu.X) + 1e-6
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -138,7 +147,8 @@ def test_interp_decomp_tol_and_sparse_match_cpu(dtype):
     cpu = linalg.interp_decomp(A, tol=1e-4 if dtype == np.float64 else 1e-3, seed=2)
     gpu = linalg.interp_decomp(cp.asarray(A), tol=1e-4 if dtype == np.float64 else 1e-3, seed=2)
     assert gpu.info["rank"] == cpu.info["rank"] and gpu.info["sketch_rows"] == cpu.info["sketch_rows"]
-    np.testing.assert_array_equal(gpu.idx, cpu.idx)
+    if dtype == np.float64:
+        np.testing.assert_array_equal(gpu.idx, cpu.idx)
     S = sp.random(500, 300, density=0.03, format="csr", dtype=dtype, random_state=np.random.default_rng(11))
     cpu = linalg.interp_decomp(S, 10, power_iters=2, seed=3)
     gpu = linalg.interp_decomp(csp.csr_matrix(S), 10, power_iters=2, seed=3)
