@@ -50,7 +50,19 @@ class NystromSelection(Unpacks):
 
 def _check_psd_diagonal(mat, name):
     # A PSD matrix has a non-negative diagonal: an O(n) necessary check.
-    if mat[0] == "dense":
+    if mat[0] == "cuda-dense":
+        import cupy as cp
+
+        d = cp.asnumpy(cp.diagonal(mat[1]))
+    elif mat[0] == "cuda-csr":
+        import cupy as cp
+        import cupyx.scipy.sparse as csp
+
+        data, indices, indptr, stored = mat[1]
+        if indptr.dtype != np.int32 and int(indptr[-1]) < 2**31 and max(stored) < 2**31:
+            indices, indptr = indices.astype(np.int32), indptr.astype(np.int32)  # cupyx wants int32
+        d = cp.asnumpy(csp.csr_matrix((data, indices, indptr), shape=stored).diagonal())
+    elif mat[0] == "dense":
         d = np.diagonal(mat[1])
     else:
         data, indices, indptr, stored = mat[1]
@@ -62,17 +74,21 @@ def _check_psd_diagonal(mat, name):
         raise ValueError(f"{name} is not positive semidefinite: diagonal entry {name}[{i}, {i}] = {d[i]:.3g} < 0")
 
 
-def _given_sketch(sketch, n, k, tol, dtype):
+def _given_sketch(sketch, n, k, tol, dtype, on_device=False):
     if tol is not None:
         raise ValueError("a given sketch matrix needs a fixed rank: pass rank, not tol")
     if k == 0:
         raise ValueError("a given sketch matrix needs rank")
-    om = np.asarray(sketch)
+    from . import _device
+
+    _device.check_same_kind(on_device, sketch, "sketch")
+    xp = _device._cupy() if on_device else np
+    om = xp.asarray(sketch)
     if om.ndim != 2 or om.shape[0] != n or not k <= om.shape[1] <= n:
         raise ValueError(f"sketch must be 'gaussian', 'sparse_sign' or an (n, l) array with rank <= l <= n "
                          f"(n = {n}, rank = {k}), got shape {om.shape}")
-    om = np.asfortranarray(om, dtype=dtype)
-    if not np.isfinite(om).all():
+    om = xp.asfortranarray(om, dtype=dtype)
+    if not bool(xp.isfinite(om).all()):
         raise ValueError("sketch contains NaN or Inf")
     return om
 
@@ -110,9 +126,12 @@ def nystrom(A, rank=None, *, oversample=10, power_iters=0, sketch="gaussian", se
 
     Parameters
     ----------
-    A : (n, n) ndarray or scipy.sparse matrix
+    A : (n, n) ndarray or scipy.sparse matrix, or their CuPy counterparts
         Symmetric positive semidefinite; float32 stays float32 (C or F
-        order, no copy), integers become float64 once.
+        order, no copy), integers become float64 once. A CuPy array or
+        cupyx.scipy.sparse matrix runs the same algorithm on the GPU (CUDA
+        build, current CuPy stream): eigenvalues and eigenvectors come back
+        as CuPy arrays; a given ``sketch`` must then be a CuPy array too.
     rank : int
         Target rank, ``1 <= rank <= n`` (required unless ``tol`` is given).
     oversample : int, default 10
@@ -156,7 +175,8 @@ def nystrom(A, rank=None, *, oversample=10, power_iters=0, sketch="gaussian", se
     >>> bool(np.allclose(w, np.linalg.eigvalsh(A)[::-1][:10]))
     True
     """
-    mat = as_matrix(A, "A", check_finite)
+    mat = as_matrix(A, "A", check_finite, device=True)
+    on_device = mat[0].startswith("cuda")
     m, n = shape_of(mat)
     if m != n:
         raise ValueError(f"A must be square, got shape {(m, n)}")
@@ -171,16 +191,28 @@ def nystrom(A, rank=None, *, oversample=10, power_iters=0, sketch="gaussian", se
             raise ValueError(f"tol must be in (0, 1), got {tol}")
     p = check_int(oversample, "oversample", 0)
     q = check_int(power_iters, "power_iters", 0)
-    dtype = mat[1].dtype if mat[0] == "dense" else mat[1][0].dtype
+    dtype = mat[1].dtype if mat[0] in ("dense", "cuda-dense") else mat[1][0].dtype
     omega = None
     if isinstance(sketch, str):
         check_choice(sketch, "sketch", SKETCHES)
     else:
-        omega = _given_sketch(sketch, n, k, tol, dtype)
+        omega = _given_sketch(sketch, n, k, tol, dtype, on_device)
         sketch = "given"
     _check_psd_diagonal(mat, "A")
     opts = dict(rank=k, oversample=p, power_iters=q, tol=0.0 if tol is None else tol, sketch=sketch,
                 seed=as_seed(seed), omega=omega)
+    if on_device:
+        from . import _device
+
+        if mat[0] == "cuda-dense":
+            stream, dev = _device.stream_and_device(mat[1])
+            w, V, info = _core.cuda_nystrom_dense(mat[1], stream, dev, **opts)
+        else:
+            data, indices, indptr, stored = mat[1]
+            stream, dev = _device.stream_and_device(data)
+            w, V, info = _core.cuda_nystrom_csr(data, indices, indptr, stored[0], stored[1], mat[2], stream, dev,
+                                                **opts)
+        return EighResult(w, V, info)
     if mat[0] == "dense":
         w, V, info = _core.nystrom_dense(mat[1], **opts)
     else:
@@ -222,7 +254,9 @@ def nystrom_select(C, k, *, ridge) -> NystromSelection:
     -------
     NystromSelection
         ``idx`` (k,) int64 in decreasing score order, ``factor`` (k, n),
-        ``scores`` (n,).
+        ``scores`` (n,). For a CuPy C the same computation runs on the GPU
+        (CuPy/cuSOLVER): ``factor`` and ``scores`` are CuPy arrays, ``idx``
+        stays a NumPy int64 array (as on the CPU path).
 
     Notes
     -----
@@ -239,7 +273,9 @@ def nystrom_select(C, k, *, ridge) -> NystromSelection:
     >>> bool(np.isclose(sel.scores.sum(), np.sum(1 / (1 + 1e-3 / np.linalg.eigvalsh(H.T @ H)))))
     True
     """
-    mat = as_matrix(C, "C", True)
+    mat = as_matrix(C, "C", True, device=True)
+    if mat[0] == "cuda-dense":
+        return _nystrom_select_device(mat, k, ridge)
     if mat[0] != "dense":
         raise TypeError("nystrom_select takes a dense C")
     C = mat[1]
@@ -267,4 +303,52 @@ def nystrom_select(C, k, *, ridge) -> NystromSelection:
     idx = np.argsort(-scores, kind="stable")[:k].astype(np.int64)
     CJJ = C[np.ix_(idx, idx)] + ridge * np.eye(k, dtype=C.dtype)
     factor = sla.solve(CJJ, C[idx, :], assume_a="pos", check_finite=False)
+    return NystromSelection(idx, factor, scores)
+
+
+def _ridge_value(ridge):
+    if isinstance(ridge, bool) or not isinstance(ridge, (int, float, np.floating, np.integer)):
+        raise TypeError(f"ridge must be a float, got {type(ridge).__name__}")
+    ridge = float(ridge)
+    if not ridge > 0.0 or not np.isfinite(ridge):
+        raise ValueError(f"ridge must be > 0, got {ridge}")
+    return ridge
+
+
+def _nystrom_select_device(mat, k, ridge):
+    """nystrom_select on a CuPy C: the host algorithm with CuPy/cuSOLVER."""
+    import cupy as cp
+    import cupyx
+    from cupyx.scipy.linalg import solve_triangular
+
+    from . import _device
+
+    C = mat[1]
+    n, n2 = C.shape
+    if n != n2:
+        raise ValueError(f"C must be square, got shape {C.shape}")
+    k = check_int(k, "k", 1, n)
+    ridge = _ridge_value(ridge)
+    _device.stream_and_device(C)
+    scale = float(cp.abs(C).max())
+    if float(cp.abs(C - C.T).max()) > 100 * np.sqrt(n) * np.finfo(C.dtype).eps * scale:
+        raise ValueError("C is not symmetric")
+    _check_psd_diagonal(mat, "C")
+    eye = cp.eye(n, dtype=C.dtype)
+    try:
+        with cupyx.errstate(linalg="raise"):
+            L = cp.linalg.cholesky(C + ridge * eye)
+    except np.linalg.LinAlgError:
+        raise ValueError("C is not positive semidefinite (C + ridge*I has no Cholesky factor)") from None
+    if not bool(cp.isfinite(L).all()):
+        raise ValueError("C is not positive semidefinite (C + ridge*I has no Cholesky factor)")
+    Linv = solve_triangular(L, eye, lower=True, check_finite=False)
+    scores = 1.0 - ridge * cp.einsum("ij,ij->j", Linv, Linv)
+    idx = np.argsort(-cp.asnumpy(scores), kind="stable")[:k].astype(np.int64)
+    jd = cp.asarray(idx)
+    CJJ = C[cp.ix_(jd, jd)] + ridge * cp.eye(k, dtype=C.dtype)
+    with cupyx.errstate(linalg="raise"):
+        LJ = cp.linalg.cholesky(CJJ)
+    Y = solve_triangular(LJ, C[jd, :], lower=True, check_finite=False)
+    factor = solve_triangular(LJ, Y, lower=True, trans="T", check_finite=False)
     return NystromSelection(idx, factor, scores)

@@ -115,7 +115,11 @@ def interp_decomp(A, rank=None, *, tol=None, axis=1, method="randomized", oversa
     Returns
     -------
     IDResult
-        ``idx`` (k,) int64 (pivot order), ``X``, ``info``.
+        ``idx`` (k,) int64 (pivot order), ``X``, ``info``. A CuPy array or
+        cupyx.scipy.sparse matrix A runs the same algorithm on the GPU (CUDA
+        build, current CuPy stream; the pivoted QR of the small sketch is
+        done on the host): ``X`` is then a CuPy array and ``idx`` a NumPy
+        int64 array.
 
     Notes
     -----
@@ -137,7 +141,7 @@ def interp_decomp(A, rank=None, *, tol=None, axis=1, method="randomized", oversa
     >>> len(idx), bool(np.allclose(X @ A[idx, :], A))
     (8, True)
     """
-    mat = as_matrix(A, "A", check_finite)
+    mat = as_matrix(A, "A", check_finite, device=True)
     m, n = shape_of(mat)
     if rank is None and tol is None:
         raise ValueError("give rank, or tol for the fixed-accuracy mode")
@@ -152,7 +156,20 @@ def interp_decomp(A, rank=None, *, tol=None, axis=1, method="randomized", oversa
     opts = dict(rank=k, tol=0.0 if tol is None else tol, randomized=method == "randomized", oversample=p,
                 power_iters=q, sketch=sketch, seed=as_seed(seed))
     transpose = axis == 0
-    if mat[0] == "dense":
+    if mat[0].startswith("cuda"):
+        from . import _device
+
+        if mat[0] == "cuda-dense":
+            stream, dev = _device.stream_and_device(mat[1])
+            idx, X, info = _core.cuda_interp_decomp_dense(mat[1], transpose, stream, dev, **opts)
+        else:
+            if method == "qr":
+                raise TypeError("method='qr' needs a dense A; use method='randomized' for sparse input")
+            data, indices, indptr, stored = mat[1]
+            stream, dev = _device.stream_and_device(data)
+            idx, X, info = _core.cuda_interp_decomp_csr(data, indices, indptr, stored[0], stored[1],
+                                                        mat[2] != transpose, stream, dev, **opts)
+    elif mat[0] == "dense":
         idx, X, info = _core.interp_decomp_dense(mat[1], transpose, **opts)
     else:
         if method == "qr":
@@ -202,6 +219,10 @@ def cur(A, rank, *, method="id", oversample=None, power_iters=1, seed=None, chec
         Passed to the randomized ID or rsvd (``oversample=None``: the ID's
         default, 10 for rsvd).
 
+    A CuPy array or cupyx.scipy.sparse matrix runs on the GPU (the ID or
+    rsvd on the CUDA context, the QRs and solves with CuPy): ``U`` is a CuPy
+    array, ``cols`` and ``rows`` are NumPy int64 arrays as on the CPU path.
+
     Notes
     -----
     Cost: the ID or rsvd of A, plus :math:`O(mk^2 + nk^2)` for the QRs and
@@ -216,12 +237,14 @@ def cur(A, rank, *, method="id", oversample=None, power_iters=1, seed=None, chec
     >>> bool(np.allclose(A[:, cols] @ U @ A[rows, :], A))
     True
     """
-    mat = as_matrix(A, "A", check_finite)
+    mat = as_matrix(A, "A", check_finite, device=True)
     m, n = shape_of(mat)
     k = check_int(rank, "rank", 1, min(m, n))
     check_choice(method, "method", CUR_METHODS)
     p = None if oversample is None else check_int(oversample, "oversample", 0)
     q = check_int(power_iters, "power_iters", 0)
+    if mat[0].startswith("cuda"):
+        return _cur_device(mat, k, method, p, q, seed)
     a = mat[1] if mat[0] == "dense" else sp.csr_matrix((mat[1][0], mat[1][1], mat[1][2]), shape=mat[1][3])
     if mat[0] != "dense" and mat[2]:
         a = a.T
@@ -247,8 +270,14 @@ def cur(A, rank, *, method="id", oversample=None, power_iters=1, seed=None, chec
 
 
 def _cr_inputs(A, B, check_finite):
-    ma, mb = as_matrix(A, "A", check_finite), as_matrix(B, "B", check_finite)
-    if ma[0] != "dense" or mb[0] != "dense":
+    """(a, b, scores, xp): scores are host float64 (n,) on both paths, so
+    that the selection and the sampling are the host's for the same seed."""
+    from . import _device
+
+    on_device = _device.is_device(A)
+    _device.check_same_kind(on_device, B, "B")
+    ma, mb = as_matrix(A, "A", check_finite, device=True), as_matrix(B, "B", check_finite, device=True)
+    if ma[0] not in ("dense", "cuda-dense") or mb[0] not in ("dense", "cuda-dense"):
         raise TypeError("cr_product/cr_select take dense A and B")
     a, b = ma[1], mb[1]
     if a.shape[1] != b.shape[0]:
@@ -256,8 +285,13 @@ def _cr_inputs(A, B, check_finite):
     if a.dtype != b.dtype:
         dt = np.promote_types(a.dtype, b.dtype)
         a, b = a.astype(dt, copy=False), b.astype(dt, copy=False)
+    if on_device:
+        cp = _device._cupy()
+        _device.stream_and_device(a)
+        scores = cp.asnumpy(cp.linalg.norm(a, axis=0).astype(np.float64) * cp.linalg.norm(b, axis=1).astype(np.float64))
+        return a, b, scores, cp
     scores = np.linalg.norm(a, axis=0).astype(np.float64) * np.linalg.norm(b, axis=1).astype(np.float64)
-    return a, b, scores
+    return a, b, scores, np
 
 
 def cr_select(A, B, k, *, check_finite=True):
@@ -270,7 +304,8 @@ def cr_select(A, B, k, *, check_finite=True):
 
     Returns
     -------
-    idx : (k,) int64, in decreasing score order.
+    idx : (k,) int64, in decreasing score order: a NumPy array, also for
+        CuPy A and B (the norms are then computed on the GPU).
 
     Examples
     --------
@@ -279,7 +314,7 @@ def cr_select(A, B, k, *, check_finite=True):
     >>> linalg.cr_select(A, B, 2).tolist()
     [1, 2]
     """
-    a, b, scores = _cr_inputs(A, B, check_finite)
+    a, b, scores, _ = _cr_inputs(A, B, check_finite)
     k = check_int(k, "k", 1, a.shape[1])
     return np.argsort(-scores, kind="stable")[:k].astype(np.int64)
 
@@ -301,7 +336,10 @@ def cr_product(A, B, c, *, method="sampled", seed=None, check_finite=True) -> CR
     -------
     CRResult
         ``product`` (m, p), ``idx`` (c,) int64, ``scale`` (c,) with
-        ``product = (A[:, idx] * scale) @ B[idx, :]``.
+        ``product = (A[:, idx] * scale) @ B[idx, :]``. For CuPy A and B,
+        ``product`` and ``scale`` are CuPy arrays (computed on the GPU) and
+        ``idx`` a NumPy int64 array, drawn on the host exactly as for NumPy
+        input with the same seed.
 
     Notes
     -----
@@ -320,7 +358,7 @@ def cr_product(A, B, c, *, method="sampled", seed=None, check_finite=True) -> CR
     True
     """
     check_choice(method, "method", CR_METHODS)
-    a, b, scores = _cr_inputs(A, B, check_finite)
+    a, b, scores, xp = _cr_inputs(A, B, check_finite)
     n = a.shape[1]
     if method == "topk":
         c = check_int(c, "c", 1, n)
@@ -333,5 +371,70 @@ def cr_product(A, B, c, *, method="sampled", seed=None, check_finite=True) -> CR
         gen = np.random.default_rng(as_seed(seed))
         idx = gen.choice(n, size=c, replace=True, p=prob).astype(np.int64)
         scale = (1.0 / (c * prob[idx])).astype(a.dtype)
+    if xp is not np:  # CuPy A and B: the product on the GPU, CuPy product and scale
+        jd, scale = xp.asarray(idx), xp.asarray(scale)
+        return CRResult((a[:, jd] * scale) @ b[jd, :], idx, scale)
     product = (a[:, idx] * scale) @ b[idx, :]
     return CRResult(product, idx, scale)
+
+
+def _cur_middle_device(A, C, R):
+    """_cur_middle with CuPy (A dense or cupyx sparse)."""
+    import cupy as cp
+    from cupyx.scipy.linalg import solve_triangular
+
+    Qc, Rc = cp.linalg.qr(C)
+    Qr, Rr = cp.linalg.qr(R.T)
+    M = Qc.T @ cp.asarray(A @ Qr)
+    U1 = solve_triangular(Rc, M, check_finite=False)
+    return solve_triangular(Rr, U1.T, check_finite=False).T
+
+
+def _cur_device(mat, k, method, p, q, seed):
+    """cur on CuPy input: the same steps as the host path, on the GPU."""
+    import cupy as cp
+    import cupyx.scipy.sparse as csp
+
+    from . import _device
+
+    if mat[0] == "cuda-dense":
+        a = mat[1]
+        _device.stream_and_device(a)
+    else:
+        data, indices, indptr, stored = mat[1]
+        _device.stream_and_device(data)
+        if indptr.dtype != np.int32:
+            indices, indptr = indices.astype(np.int32), indptr.astype(np.int32)  # cupyx wants int32
+        a = csp.csr_matrix((data, indices, indptr), shape=stored)
+        if mat[2]:
+            a = a.T.tocsr()
+    m, n = a.shape
+
+    def take(idx, axis):
+        """A[:, idx] (axis 1) or A[idx, :] (axis 0) as a dense CuPy array;
+        sparse A through a product with a 0/1 selection matrix."""
+        jd = cp.asarray(idx)
+        if not csp.issparse(a):
+            return a[:, jd] if axis == 1 else a[jd, :]
+        size = (n, len(idx)) if axis == 1 else (len(idx), m)
+        pos = cp.arange(len(idx), dtype=cp.int32)
+        ij = (jd.astype(cp.int32), pos) if axis == 1 else (pos, jd.astype(cp.int32))
+        S = csp.csr_matrix((cp.ones(len(idx), dtype=a.dtype), ij), shape=size)
+        return (a @ S if axis == 1 else S @ a).toarray()
+
+    if method == "id":
+        cols, _ = interp_decomp(a, k, oversample=p, power_iters=q, seed=seed, check_finite=False)
+        C = take(cols, 1)
+        rows, _ = interp_decomp(C, k, axis=0, method="qr", check_finite=False)
+    else:
+        from .rsvd import rsvd
+
+        gen = np.random.default_rng(as_seed(seed))
+        Uk, _, Vh = rsvd(a, k, oversample=10 if p is None else p, power_iters=q, seed=gen, check_finite=False)
+        pc = cp.asnumpy(cp.einsum("ij,ij->j", Vh, Vh)).astype(np.float64)
+        pr = cp.asnumpy(cp.einsum("ij,ij->i", Uk, Uk)).astype(np.float64)
+        cols = np.sort(gen.choice(n, k, replace=False, p=pc / pc.sum())).astype(np.int64)
+        rows = np.sort(gen.choice(m, k, replace=False, p=pr / pr.sum())).astype(np.int64)
+        C = take(cols, 1)
+    R = take(rows, 0)
+    return CURResult(np.asarray(cols, dtype=np.int64), _cur_middle_device(a, C, R), np.asarray(rows, dtype=np.int64))

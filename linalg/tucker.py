@@ -56,6 +56,24 @@ def _as_tensor(X, name="X"):
     return X
 
 
+def _as_device_tensor(X, name="X"):
+    from . import _device
+
+    _device._require_build(name)
+    cp = _device._cupy()
+    if not isinstance(X, cp.ndarray):
+        X = cp.asarray(X)
+    _device._check_dtype(X.dtype, name)
+    if X.ndim < 2:
+        raise ValueError(f"{name} must have at least 2 modes (ndim >= 2), got a {X.ndim}-D array of shape {X.shape}")
+    if X.size == 0:
+        raise ValueError(f"{name} is empty (shape {X.shape})")
+    X = _device._float_dtype(X)
+    if not (X.flags.c_contiguous or X.flags.f_contiguous):
+        X = cp.ascontiguousarray(X)  # other strides: one copy, on the device
+    return X
+
+
 def _ranks(ranks, shape):
     N = len(shape)
     if isinstance(ranks, numbers.Integral) and not isinstance(ranks, (bool, np.bool_)):
@@ -116,7 +134,7 @@ def tucker(X, ranks=None, *, tol=None, method="hooi", randomized=True, oversampl
 
     Parameters
     ----------
-    X : array_like, at least 2-D
+    X : array_like or cupy.ndarray, at least 2-D
         float32 stays float32, float64 stays float64 (C or F order, read-only
         fine, no copy); integers and booleans become float64 once; other
         strides are copied once. Randomized results depend on the memory
@@ -144,7 +162,11 @@ def tucker(X, ranks=None, *, tol=None, method="hooi", randomized=True, oversampl
     -------
     TuckerResult
         ``core`` (same dtype and memory order as X), ``factors``,
-        ``rel_error`` and ``info``.
+        ``rel_error`` and ``info``. For a CuPy ``X`` the same algorithm runs
+        on the GPU (CUDA build, on the current CuPy stream of X's device):
+        ``core`` and ``factors`` are CuPy arrays; the mode products are
+        cuBLAS GEMMs (strided-batched for a middle mode), the small Gram
+        eigenproblems and SVDs are solved on the host, as on the CPU.
 
     Notes
     -----
@@ -171,7 +193,10 @@ def tucker(X, ranks=None, *, tol=None, method="hooi", randomized=True, oversampl
     >>> res.info["ranks"], res.rel_error < 0.01
     ([3, 4, 2], True)
     """
-    X = _as_tensor(X)
+    from . import _device
+
+    on_device = _device.is_device(X)
+    X = _as_device_tensor(X) if on_device else _as_tensor(X)
     if (ranks is None) == (tol is None):
         raise ValueError("give exactly one of ranks and tol")
     if tol is not None:
@@ -195,11 +220,17 @@ def tucker(X, ranks=None, *, tol=None, method="hooi", randomized=True, oversampl
     it = check_int(max_iter, "max_iter", 0)
     if isinstance(rtol, bool) or not isinstance(rtol, (int, float, np.floating, np.integer)) or not rtol >= 0:
         raise ValueError(f"rtol must be a float >= 0, got {rtol!r}")
-    if check_finite and not _core.all_finite_tensor(X):
-        raise ValueError("X contains NaN or Inf (pass check_finite=False to skip this check)")
     basis = _BASIS[randomized if randomized == "always" else bool(randomized)]
-    core, factors, info = _core.tucker_dense(X, r, 0.0 if tol is None else tol, method, basis, p, q, it,
-                                             float(rtol), as_seed(seed))
+    args = (r, 0.0 if tol is None else tol, method, basis, p, q, it, float(rtol), as_seed(seed))
+    if on_device:
+        stream, dev = _device.stream_and_device(X)
+        if check_finite and not _core.cuda_all_finite_tensor(X, stream):
+            raise ValueError("X contains NaN or Inf (pass check_finite=False to skip this check)")
+        core, factors, info = _core.cuda_tucker_dense(X, stream, dev, *args)
+    else:
+        if check_finite and not _core.all_finite_tensor(X):
+            raise ValueError("X contains NaN or Inf (pass check_finite=False to skip this check)")
+        core, factors, info = _core.tucker_dense(X, *args)
     f2, g2 = info["frob_sq"], info["core_sq"]
     rel = float(np.sqrt(max(f2 - g2, 0.0) / f2)) if f2 > 0 else 0.0
     info["method"] = method
@@ -214,7 +245,8 @@ def tucker_to_tensor(core, factors):
     GEMM on the intermediate tensor; the cost is dominated by the last one,
     :math:`2 r_n \prod_k I_k` flops. Both arguments are converted to the
     core's float dtype (float32 or float64); the result has the core's
-    memory order.
+    memory order. A CuPy core (with CuPy factors: host and device arrays
+    are not mixed, ``TypeError``) gives a CuPy tensor, computed on the GPU.
 
     Examples
     --------
@@ -224,7 +256,11 @@ def tucker_to_tensor(core, factors):
     >>> linalg.tucker_to_tensor(G, U)[0]
     array([3., 5., 7.])
     """
-    G = _as_tensor(core, "core")
+    from . import _device
+
+    on_device = _device.is_device(core)
+    G = _as_device_tensor(core, "core") if on_device else _as_tensor(core, "core")
+    xp = _device._cupy() if on_device else np
     try:
         factors = list(factors)
     except TypeError:
@@ -233,12 +269,16 @@ def tucker_to_tensor(core, factors):
         raise ValueError(f"factors must have one matrix per mode of the core ({G.ndim}), got {len(factors)}")
     mats = []
     for n, U in enumerate(factors):
-        U = np.asarray(U)
+        _device.check_same_kind(on_device, U, f"factors[{n}]")
+        U = xp.asarray(U)
         _check_dtype(U.dtype, f"factors[{n}]")
         if U.ndim != 2 or U.shape[1] != G.shape[n] or U.shape[0] == 0:
             raise ValueError(f"factors[{n}] must be (I_{n}, {G.shape[n]}) for a core of shape {G.shape}, got shape {U.shape}")
         U = U.astype(G.dtype, copy=False)
         if not (U.flags.c_contiguous or U.flags.f_contiguous):
-            U = np.asfortranarray(U)
+            U = xp.asfortranarray(U)
         mats.append(U)
+    if on_device:
+        stream, dev = _device.stream_and_device(G)
+        return _core.cuda_tucker_to_tensor_dense(G, mats, stream, dev)
     return _core.tucker_to_tensor_dense(G, mats)

@@ -17,6 +17,8 @@ void bind_nystrom(nb::module_& m);
 void bind_selection(nb::module_& m);
 #if LINALG_CUDA_BUILT
 void bind_cuda_lowrank(nb::module_& m);
+void bind_cuda_tensor(nb::module_& m);
+void bind_cuda_selection(nb::module_& m);
 #endif
 
 NB_MODULE(_core, m) {
@@ -46,5 +48,7 @@ NB_MODULE(_core, m) {
   bind_selection(m);
 #if LINALG_CUDA_BUILT
   bind_cuda_lowrank(m);
+  bind_cuda_tensor(m);
+  bind_cuda_selection(m);
 #endif
 }

@@ -71,6 +71,9 @@ class Tensor {
   const std::vector<index_t>& shape() const { return shape_; }
   T* data() const { return buf_.data(); }
   index_t size() const { return buf_.size(); }
+  const MemorySpace* space() const { return buf_.space(); }
+  // Gives up ownership of the storage (freed by the caller through space()).
+  T* release() { return buf_.release(); }
 
  private:
   Buffer<T> buf_;

@@ -129,7 +129,22 @@ class Cuda {
 
   // --- completion --- (cpp/cuda/als_kernels.cu)
 
-  // --- tucker --- (cpp/cuda/tensor_kernels.cu)
+  // --- tucker --- (cpp/cuda/tensor_kernels.cu; max_abs also serves the selection code)
+  // Strided batches, as in host::Host: batch b of a view has its data
+  // pointer moved by b * stride entries. cublas<t>gemmStridedBatched.
+  template <class T>
+  void gemm_batched(T alpha, DenseView<const T> A, index_t sa, DenseView<const T> B, index_t sb, T beta,
+                    DenseView<T> C, index_t sc, index_t count) const;
+  // C = alpha sum_b op(A_b) op(B_b) + beta C: batched products into device
+  // scratch, then a fixed-order sum per entry.
+  template <class T>
+  void gemm_batched_sum(T alpha, DenseView<const T> A, index_t sa, DenseView<const T> B, index_t sb, T beta,
+                        DenseView<T> C, index_t count) const;
+  // dst_b = src_b (tiled: transposes read and write coalesced).
+  template <class T>
+  void copy_batched(DenseView<const T> src, index_t ss, DenseView<T> dst, index_t sd, index_t count) const;
+  template <class T>
+  double max_abs(DenseView<const T> X) const;
 
  private:
   friend Handles& handles_of(const Cuda& ctx);

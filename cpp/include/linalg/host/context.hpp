@@ -4,6 +4,7 @@
 // BLAS itself; a CUDA context offers the same member functions.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -197,6 +198,61 @@ struct Host {
   void als_sketch_rows(const T* D, index_t n, index_t kw, index_t ld, index_t s, int zeta, std::uint64_t seed,
                        T* out) const {
     sketch_rows(D, n, kw, ld, s, zeta, seed, out);
+  }
+
+  // --- tucker --- (and max_abs for the selection code)
+  // Strided batches of logical views: batch b of X is X with its data
+  // pointer moved by b * stride entries (stride 0: the same matrix for all).
+  // C_b = alpha op(A_b) op(B_b) + beta C_b for b < count.
+  template <class T>
+  void gemm_batched(T alpha, DenseView<const T> A, index_t sa, DenseView<const T> B, index_t sb, T beta,
+                    DenseView<T> C, index_t sc, index_t count) const {
+    for (index_t b = 0; b < count; ++b)
+      gemm(alpha, shifted(A, b * sa), shifted(B, b * sb), beta, shifted(C, b * sc));
+  }
+  // C = alpha sum_b op(A_b) op(B_b) + beta C (in the order b = 0, 1, ...).
+  template <class T>
+  void gemm_batched_sum(T alpha, DenseView<const T> A, index_t sa, DenseView<const T> B, index_t sb, T beta,
+                        DenseView<T> C, index_t count) const {
+    if (count == 0) {
+      if (beta == T(0)) {
+        for (index_t j = 0; j < C.cols; ++j)
+          for (index_t i = 0; i < C.rows; ++i) C(i, j) = T(0);
+      } else if (beta != T(1)) {
+        for (index_t j = 0; j < C.cols; ++j)
+          for (index_t i = 0; i < C.rows; ++i) C(i, j) *= beta;
+      }
+      return;
+    }
+    for (index_t b = 0; b < count; ++b) gemm(alpha, shifted(A, b * sa), shifted(B, b * sb), b == 0 ? beta : T(1), C);
+  }
+  // dst_b = src_b for b < count (same logical shapes; the transpose flags
+  // may differ: this is also the batched transpose of the tensor code).
+  template <class T>
+  void copy_batched(DenseView<const T> src, index_t ss, DenseView<T> dst, index_t sd, index_t count) const {
+    require(src.rows == dst.rows && src.cols == dst.cols, "copy_batched: shape mismatch");
+    const index_t m = dst.rows, n = dst.cols;
+#pragma omp parallel for collapse(2) schedule(static) if (count * m * n > 65536)
+    for (index_t b = 0; b < count; ++b)
+      for (index_t j = 0; j < n; ++j) {
+        const DenseView<const T> s = shifted(src, b * ss);
+        const DenseView<T> d = shifted(dst, b * sd);
+        for (index_t i = 0; i < m; ++i) d(i, j) = s(i, j);
+      }
+  }
+  // max |X_ij| in double (0 for an empty X).
+  template <class T>
+  double max_abs(DenseView<const T> X) const {
+    double f = 0.0;
+    for (index_t j = 0; j < X.cols; ++j)
+      for (index_t i = 0; i < X.rows; ++i) f = std::max(f, std::fabs(static_cast<double>(X(i, j))));
+    return f;
+  }
+
+  template <class V>
+  static V shifted(V v, index_t by) {
+    v.data += by;
+    return v;
   }
 };
 

@@ -68,10 +68,16 @@ IdFactors<T> id_from_matrix(const Ctx& ctx, DenseView<T> Y, index_t k, double to
   rep.rank = k;
   // Otherwise |R_{k+1,k+1}| = the largest column norm of the (untouched)
   // residual block A[k:, k:].
-  const double r11 = std::fabs(static_cast<double>(Y(0, 0)));
+  // Entries of Y are read through the context (Y may be device memory).
+  auto entry = [&](index_t i) {
+    double v = 0.0;
+    ctx.diagonal(DenseView<const T>(Y).row_block(i, 1).col_block(i, 1), &v);
+    return v;
+  };
+  const double r11 = std::fabs(entry(0));
   if (tol > 0 && k < std::min(kmax, d) && r11 > 0) {
     // stopped inside a block: step k was computed, its pivot is |R_{k+1,k+1}|
-    rep.r_ratio = std::fabs(static_cast<double>(Y(k, k))) / r11;
+    rep.r_ratio = std::fabs(entry(k)) / r11;
   } else if (k < d && r11 > 0) {
     std::vector<double> nrm(static_cast<std::size_t>(n - k));
     ctx.column_norms_sq(DenseView<const T>(Y).row_block(k, l - k).col_block(k, n - k), nrm.data());
@@ -85,7 +91,7 @@ IdFactors<T> id_from_matrix(const Ctx& ctx, DenseView<T> Y, index_t k, double to
   out.X.zero();
   Matrix<T> I(k, k);  // the identity block X[:, J]
   I.zero();
-  for (index_t j = 0; j < k; ++j) I.data()[j + j * k] = T(1);
+  ctx.add_to_diagonal(I.view(), T(1));
   ctx.scatter_columns(DenseView<const T>(I.view()), out.idx.data(), out.X.view());
   if (n > k) {
     // T = R11^{-1} R12, a triangular solve (no inverse formed).
@@ -96,10 +102,7 @@ IdFactors<T> id_from_matrix(const Ctx& ctx, DenseView<T> Y, index_t k, double to
     std::vector<index_t> rest(perm.begin() + k, perm.end());
     ctx.scatter_columns(DenseView<const T>(Tm.view()), rest.data(), out.X.view());
     // f = max |T_ij|, for the ID error bound sqrt(1 + f^2 k (n - k)) sigma_{k+1}.
-    double f = 0.0;
-    const T* t = Tm.data();
-    for (index_t i = 0; i < k * (n - k); ++i) f = std::max(f, std::fabs(static_cast<double>(t[i])));
-    rep.max_coef = std::max(1.0, f);
+    rep.max_coef = std::max(1.0, ctx.max_abs(DenseView<const T>(Tm.view())));
   } else {
     rep.max_coef = 1.0;
   }

@@ -85,7 +85,10 @@ EighFactors<T> nystrom_from_sketch(const Ctx& ctx, DenseView<const T> Omega, Den
   // A symmetric A gives a symmetric B up to rounding of the products, whose
   // size is about sqrt(n) u per entry of Omega^T and A Omega; a
   // non-symmetric A gives Omega^T (A - A^T) Omega != 0 almost surely.
-  T* b = B.data();  // l x l: a small host matrix
+  // B is l x l: checked and symmetrised in a host copy (B may be device memory).
+  std::vector<T> bh(static_cast<std::size_t>(l * l));
+  ctx.to_host(DenseView<const T>(B.view()), bh.data());
+  T* b = bh.data();
   double asym = 0.0;
   for (index_t j = 0; j < l; ++j)
     for (index_t i = 0; i < j; ++i) {
@@ -100,6 +103,7 @@ EighFactors<T> nystrom_from_sketch(const Ctx& ctx, DenseView<const T> Omega, Den
                            std::to_string(asym) + " > " + std::to_string(limit) + ")");
   for (index_t j = 0; j < l; ++j)
     for (index_t i = 0; i < j; ++i) b[i + j * l] = static_cast<T>(0.5 * (static_cast<double>(b[i + j * l]) + b[j + i * l]));
+  ctx.from_host(b, B.view());
   if (ctx.cholesky_upper(B.view()) != 0)
     throw invalid_argument(
         "nystrom: A is not positive semidefinite (Omega^T A Omega + nu I has a negative eigenvalue beyond the "

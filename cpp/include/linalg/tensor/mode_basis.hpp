@@ -153,14 +153,15 @@ void project_from_sketch(const Ctx& ctx, const ModeBasis<T>& b, index_t L, index
   }
   Matrix<T> Yp(r, L * R);
   ctx.gemm(T(1), DenseView<const T>(b.W.view()).t(), DenseView<const T>(b.Z.view()).t(), T(0), Yp.view());
-  mode_first_back(Yp.data(), L, r, R, Y.data);
+  mode_first_back(ctx, Yp.data(), L, r, R, Y.data);
 }
 
-template <class T>
-Matrix<T> identity(index_t n) {
+// The n x n identity, in the context's memory.
+template <class Ctx, class T>
+Matrix<T> identity(const Ctx& ctx, index_t n) {
   Matrix<T> E(n, n);
   E.zero();
-  for (index_t i = 0; i < n; ++i) E.data()[i + i * n] = T(1);
+  ctx.add_to_diagonal(E.view(), T(1));
   return E;
 }
 

@@ -189,7 +189,7 @@ TuckerFactors<T> sthosvd(const Ctx& ctx, TensorView<const T> X, const TuckerOpti
     in = cur.cview();
   }
   for (int n = 0; n < N; ++n)
-    if (out.factors[n].cols() == 0) out.factors[n] = identity<T>(X.shape[n]);
+    if (out.factors[n].cols() == 0) out.factors[n] = identity<Ctx, T>(ctx, X.shape[n]);
   out.core = rep.order.empty() ? detail::contract(ctx, X, out.factors, {}) : std::move(cur);
   rep.core_sq = tensor_frobenius_sq(ctx, out.core.cview());
   rep.core_sq_history = {rep.core_sq};
@@ -218,7 +218,7 @@ TuckerFactors<T> hosvd(const Ctx& ctx, TensorView<const T> X, const TuckerOption
     active.push_back(n);
   }
   for (int n = 0; n < N; ++n)
-    if (out.factors[n].cols() == 0) out.factors[n] = identity<T>(X.shape[n]);
+    if (out.factors[n].cols() == 0) out.factors[n] = identity<Ctx, T>(ctx, X.shape[n]);
   // The core, largest reduction first (now that the ranks are known).
   rep.order = detail::mode_order(X.shape, rep.ranks);
   out.core = detail::contract(ctx, X, out.factors, rep.order);
