@@ -59,7 +59,12 @@ def test_tucker_matches_cpu(dtype, order, method, randomized, case):
     for fg, fc in zip(gpu.factors, cpu.factors):
         assert isinstance(fg, cp.ndarray) and fg.dtype == dtype and fg.shape == fc.shape
         same_span(fg, fc, TOL[dtype] * 10)
-    assert gpu.info["ranks"] == cpu.info["ranks"] and gpu.info["bases"] == cpu.info["bases"]
+    assert gpu.info["ranks"] == cpu.info["ranks"]
+    # Which basis route each mode took ("gram", "svd", "randomized") is a
+    # threshold decision on computed quantities; in float32 rounding can tip
+    # it either way (seen on the H100), and the factors above agree anyway.
+    if dtype == np.float64:
+        assert gpu.info["bases"] == cpu.info["bases"]
     assert gpu.info["order"] == cpu.info["order"]
     assert abs(gpu.info["core_sq"] - cpu.info["core_sq"]) <= TOL[dtype] * cpu.info["frob_sq"]
     assert abs(gpu.rel_error - cpu.rel_error) <= max(TOL[dtype], 1e-6)

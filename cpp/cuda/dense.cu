@@ -50,6 +50,32 @@ void Cuda::gemm(T alpha, DenseView<const T> A, DenseView<const T> B, T beta, Den
                           C.data, ld_of(C.ld)));
 }
 
+namespace {
+
+cublasStatus_t batched_call(cublasHandle_t h, cublasOperation_t a, cublasOperation_t b, int m, int n, int k,
+                            const float* al, const float* A, int lda, long long sa, const float* B, int ldb,
+                            long long sb, const float* be, float* C, int ldc, long long sc, int count) {
+  return cublasSgemmStridedBatched(h, a, b, m, n, k, al, A, lda, sa, B, ldb, sb, be, C, ldc, sc, count);
+}
+cublasStatus_t batched_call(cublasHandle_t h, cublasOperation_t a, cublasOperation_t b, int m, int n, int k,
+                            const double* al, const double* A, int lda, long long sa, const double* B, int ldb,
+                            long long sb, const double* be, double* C, int ldc, long long sc, int count) {
+  return cublasDgemmStridedBatched(h, a, b, m, n, k, al, A, lda, sa, B, ldb, sb, be, C, ldc, sc, count);
+}
+
+// C = sum over p < parts of the k x k blocks P[p] (fixed order).
+template <class T>
+__global__ void sum_blocks_kernel(const T* P, int parts, index_t k, T* C, index_t ldc) {
+  for (index_t t = blockIdx.x * static_cast<index_t>(blockDim.x) + threadIdx.x; t < k * k;
+       t += static_cast<index_t>(gridDim.x) * blockDim.x) {
+    T acc = T(0);
+    for (int p = 0; p < parts; ++p) acc += P[p * k * k + t];
+    C[(t % k) + (t / k) * ldc] = acc;
+  }
+}
+
+}  // namespace
+
 template <class T>
 void Cuda::gram(DenseView<const T> A, DenseView<T> C) const {
   require(!C.trans && C.rows == A.cols && C.cols == A.cols, "gram: shape mismatch");
@@ -57,6 +83,29 @@ void Cuda::gram(DenseView<const T> A, DenseView<T> C) const {
   Handles& h = handles_of(*this);
   Profile prof_(stream_, "gram");
   const T one = T(1), zero = T(0);
+  const index_t m = A.rows, k = A.cols;
+  if (m >= 16384 && k <= 512) {
+    // Tall-skinny: a k x k output gives cuBLAS too few tiles to fill the
+    // GPU, so split the long dimension into chunks (one batched GEMM) and
+    // sum the partial Gram matrices.
+    const index_t chunks = std::min<index_t>(64, m / 4096), c = m / chunks, rem = m - chunks * c;
+    const int parts = static_cast<int>(chunks + (rem > 0 ? 1 : 0));
+    Scratch P(h.stream, sizeof(T) * parts * k * k);
+    const int ki = as_int(k, "cols"), ci = as_int(c, "rows"), ld = ld_of(A.ld);
+    // Chunk b: rows [b c, (b+1) c) of the logical A; stored as columns of A^T when transposed.
+    const long long step = A.trans ? static_cast<long long>(c) * A.ld : static_cast<long long>(c);
+    const cublasOperation_t oa = A.trans ? CUBLAS_OP_N : CUBLAS_OP_T, ob = A.trans ? CUBLAS_OP_T : CUBLAS_OP_N;
+    LINALG_CUBLAS(batched_call(h.blas, oa, ob, ki, ki, ci, &one, A.data, ld, step, A.data, ld, step, &zero,
+                               P.as<T>(), ki, static_cast<long long>(k) * k, static_cast<int>(chunks)));
+    if (rem > 0) {
+      const T* tail = A.data + chunks * step;
+      LINALG_CUBLAS(gemm_call(h.blas, oa, ob, ki, ki, as_int(rem, "rows"), &one, tail, ld, tail, ld, &zero,
+                              P.as<T>() + chunks * k * k, ki));
+    }
+    sum_blocks_kernel<T><<<blocks_for(k * k), 256, 0, h.stream>>>(P.as<T>(), parts, k, C.data, std::max<index_t>(C.ld, 1));
+    LINALG_LAUNCHED();
+    return;
+  }
   // A^T A by GEMM, both triangles: cuBLAS's syrk runs tall-skinny blocks
   // (m x 110, float32) about 50x slower than gemm does (measured on the H100,
   // benchmarks/gpu_profile.py), which outweighs gemm's doubled flops.

@@ -73,7 +73,7 @@ Handles* make_handles(int device, std::uintptr_t stream, bool fast) {
 
 }  // namespace
 
-Cuda::Cuda(std::uintptr_t stream, bool fast_float32) : stream_(stream) {
+Cuda::Cuda(std::uintptr_t stream, bool fast_float32) : stream_(stream), fast_(fast_float32) {
   int device = 0;
   LINALG_CUDA(cudaGetDevice(&device));
   std::lock_guard<std::mutex> lock(g_mutex);

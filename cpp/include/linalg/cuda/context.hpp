@@ -20,6 +20,7 @@
 // instantiations (cpp/cuda/*_api.cpp); only the .cu files need nvcc.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,12 @@ class Cuda {
   using matrix = Matrix<T>;
 
   const MemorySpace* memory_space() const;
+  // Relative precision of the products: float32's epsilon, or TF32's 2^-10
+  // in fast_float32 mode (which touches float32 products only).
+  template <class T>
+  double product_epsilon() const {
+    return (fast_ && sizeof(T) == 4) ? 0x1p-10 : static_cast<double>(std::numeric_limits<T>::epsilon());
+  }
   void synchronize() const;  // wait for the stream
   std::uintptr_t stream() const { return stream_; }
 
@@ -149,6 +156,7 @@ class Cuda {
  private:
   friend Handles& handles_of(const Cuda& ctx);
   std::uintptr_t stream_ = 0;
+  bool fast_ = false;
   Handles* h_ = nullptr;  // cached per (device, stream), lives for the process
 };
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "linalg/core/buffer.hpp"
@@ -26,6 +27,10 @@ struct Host {
   // B are honoured; C must not be transposed).
   template <class T>
   void gemm(T alpha, DenseView<const T> A, DenseView<const T> B, T beta, DenseView<T> C) const;
+
+  // Relative precision of the products (gemm): the dtype's epsilon here.
+  template <class T>
+  static constexpr double product_epsilon() { return std::numeric_limits<T>::epsilon(); }
 
   // C (upper triangle) = A^T A for a logical m x k view A; C is k x k.
   template <class T>

@@ -8,7 +8,7 @@
 // on the small side.
 //
 // Forming A^T (A Z) in one go squares the spread of singular values and
-// loses directions below sqrt(eps) sigma_1. When the projected Gram matrix
+// loses directions below sqrt(eps) sigma_1 (eps of the products). When the projected Gram matrix
 // Z^T A^T A Z of the first read shows the target rank that small
 // (lambda_k < 10 eps lambda_1), the iteration switches to separate
 // products with an orthonormalisation between them, as HMT prescribe.
@@ -46,7 +46,9 @@ RowBasis<T> subspace_iteration(const Ctx& ctx, const Operator<T>& A, const sketc
   const double fpc = flops_per_column(A, nnz);
   const bool adaptive = opt.power_iters < 0;
   const int qmax = adaptive ? opt.max_power_iters : opt.power_iters;
-  const double eps = std::numeric_limits<T>::epsilon();
+  // The precision of the context's products (TF32 on the CUDA context's
+  // fast mode is far coarser than float32's epsilon).
+  const double eps = ctx.template product_epsilon<T>();
 
   RowBasis<T> b;
   b.size = l;
