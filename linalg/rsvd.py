@@ -118,12 +118,14 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         error of at least 1e-3, where float32 rounding is 1e4 times smaller
         than the error itself, and otherwise reruns in float64;
         ``info["mixed_precision"]`` says which happened. On the GPU (CuPy
-        input) "mixed" also applies to float32: the passes of the range
-        finder run on the TF32 tensor cores (products rounded to 10 mantissa
-        bits, float32 accumulation; several times the float32 rate), then
-        one exact float32 pass gives the exact SVD of :math:`AVV^T`; used
-        when the TF32 run's relative error is at least 5e-3, else rerun in
-        float32. It pays off where
+        input) "mixed" also applies to float32: subspace iteration runs on
+        the TF32 tensor cores (products rounded to 10 mantissa bits, float32
+        accumulation; several times the float32 rate; power steps kept
+        separate, as TF32 cannot resolve the squared spectrum), then one
+        exact float32 pass gives the exact SVD of :math:`AWW^T` for its row
+        basis W (``rank + oversample`` columns), truncated to ``rank``; used
+        when the captured energy puts the relative error at 5e-3 or more,
+        else rerun in float32 (``method`` is then ignored). It pays off where
         float32 GEMMs run at twice the float64 rate; with SciPy's OpenBLAS on
         2 cores the skinny float32 products do not, and "mixed" measured
         slower than "full" (benchmarks/RESULTS.md, P1).

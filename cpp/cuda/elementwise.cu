@@ -85,6 +85,7 @@ __device__ void for_flat(const T* x, index_t n, Op op) {
   if ((reinterpret_cast<std::uintptr_t>(x) & 15u) == 0) {
     const index_t nv = n / w;
     const V* xv = reinterpret_cast<const V*>(x);
+#pragma unroll 4
     for (index_t t = tid; t < nv; t += stride) {
       const V v = xv[t];
       if constexpr (w == 4) { op(v.x); op(v.y); op(v.z); op(v.w); }

@@ -20,18 +20,16 @@
 
 namespace linalg::lowrank {
 
-// The exact truncated SVD of A V V^T for a found V^T (k x n, any
-// precision) with one pass over A in T: V is made exactly orthonormal, then
-// Y = A V = Qy Uy diag(s) Wy^T gives U = Qy Uy, V <- V Wy.
+// The exact truncated SVD of A V V^T for a found V (n x k, any precision
+// and layout) with one pass over A in T: V is made exactly orthonormal,
+// then Y = A V = Qy Uy diag(s) Wy^T gives U = Qy Uy, V <- V Wy.
 template <class Ctx, class T, class F>
-SvdFactors<T> exact_projection(const Ctx& ctx, const Operator<T>& A, DenseView<const F> Vt_found,
+SvdFactors<T> exact_projection(const Ctx& ctx, const Operator<T>& A, DenseView<const F> V_found,
                                const Progress& progress) {
-  const index_t m = A.rows(), n = A.cols(), k = Vt_found.rows;
-  Matrix<T> VtT(k, n), V(n, k);
-  if constexpr (std::is_same_v<F, T>) ctx.copy(Vt_found, VtT.view());
-  else ctx.convert(Vt_found, VtT.view());
-  ctx.copy(DenseView<const T>(VtT.view()).t(), V.view());
-  VtT = Matrix<T>();
+  const index_t m = A.rows(), n = A.cols(), k = V_found.cols;
+  Matrix<T> V(n, k);
+  if constexpr (std::is_same_v<F, T>) ctx.copy(V_found, V.view());
+  else ctx.convert(V_found, V.view());
   orthonormalize(ctx, V.view());  // exact orthonormality in T
   if (progress) progress(1, 1, "exact pass");
   Matrix<T> Y(m, k);
@@ -66,7 +64,7 @@ SvdFactors<double> rsvd_mixed(const Ctx& ctx, DenseView<const double> A, const R
 
   const index_t m = A.rows, n = A.cols, k = static_cast<index_t>(f.S.size());
   SvdFactors<double> out =
-      exact_projection(ctx, Operator<double>(A), DenseView<const float>(f.Vt.view()), progress);
+      exact_projection(ctx, Operator<double>(A), DenseView<const float>(f.Vt.view()).t(), progress);
   rep = rep32;
   rep.method += "+float64";
   rep.passes += 1;
@@ -77,30 +75,60 @@ SvdFactors<double> rsvd_mixed(const Ctx& ctx, DenseView<const double> A, const R
   return out;
 }
 
-// rsvd of A in T with the basis found by `fast`, a context whose products
-// are cheaper and less precise (the CUDA context's TF32 tensor-core GEMMs
-// for float32, ~2^-11 relative rounding in the products), then one exact
-// pass (exact_projection). The same guard as rsvd_mixed: used = false
-// when the fast run's relative error is below min_rel_error, where the
-// fast products' rounding could show.
+// Fixed-rank rsvd of A in T whose range finder runs on `fast`, a context
+// with cheaper, less precise products (the CUDA context's TF32 tensor-core
+// GEMMs for float32: ~2^-11 relative rounding), followed by one exact pass:
+// subspace iteration on `fast` gives the row basis W (n x l, l = k + p;
+// its fused/separate rule uses the fast products' precision, see
+// subspace_iteration.hpp), then exact_projection returns the exact SVD of
+// A W W^T truncated to k - HMT's approximation with the last product in T.
+// Guard as rsvd_mixed: used = false when the captured energy says the
+// relative error is below min_rel_error, where the fast rounding could show.
 template <class Ctx, class FastCtx, class T>
-SvdFactors<T> rsvd_refined(const Ctx& ctx, const FastCtx& fast, const Operator<T>& A, const RsvdOptions& o,
+SvdFactors<T> rsvd_refined(const Ctx& ctx, const FastCtx& fast, const Operator<T>& A0, const RsvdOptions& o,
                            RsvdReport& rep, double min_rel_error, bool& used, const Progress& progress = nullptr) {
   used = false;
-  RsvdReport fr;
-  RsvdOptions fo = o;
-  SvdFactors<T> f = rsvd(fast, A, fo, fr, 0.0, progress);
-  const double frob_sq = fr.frob_sq >= 0 ? fr.frob_sq : A.frobenius_sq(ctx);
-  double kept = 0.0;
-  for (T s : f.S) kept += static_cast<double>(s) * s;
-  const double rel = frob_sq > 0 ? std::sqrt(std::max(0.0, frob_sq - kept) / frob_sq) : 0.0;
+  require(o.tol == 0 && o.rank >= 1 && o.rank <= std::min(A0.rows(), A0.cols()),
+          "rsvd_refined: fixed rank in [1, min(m, n)] only");
+  const bool wide = A0.rows() < A0.cols();
+  const Operator<T> A = wide ? A0.t() : A0;  // m >= n
+  const index_t m = A.rows(), n = A.cols(), k = o.rank, l = std::min(n, k + o.oversample);
+  const double frob_sq = A.frobenius_sq(ctx);
+  SubspaceOptions so;
+  so.rank = k;
+  so.size = l;
+  so.power_iters = o.power_iters;
+  so.energy_rtol = o.energy_rtol;
+  so.frob_sq = frob_sq;
+  SubspaceReport sr;
+  PassCount count;
+  RowBasis<T> b = subspace_iteration(fast, A, o.test_matrix, so, count, sr, 0.0, progress);
+  const double rel = frob_sq > 0 ? std::sqrt(std::max(0.0, frob_sq - sr.captured) / frob_sq) : 0.0;
   if (rel < min_rel_error) return {};
-  SvdFactors<T> out = exact_projection(ctx, A, DenseView<const T>(f.Vt.view()), progress);
-  const index_t k = static_cast<index_t>(out.S.size());
-  rep = fr;
-  rep.method += "+exact";
-  rep.passes += 1;
-  rep.gemm_flops += 2.0 * static_cast<double>(A.rows()) * static_cast<double>(A.cols()) * static_cast<double>(k);
+  b.Y = Matrix<T>();
+  SvdFactors<T> f = exact_projection(ctx, A, DenseView<const T>(b.W.view()), progress);
+  b.W = Matrix<T>();
+  SvdFactors<T> out;
+  out.S.assign(f.S.begin(), f.S.begin() + k);
+  if (!wide) {
+    out.U = Matrix<T>(m, k);
+    ctx.copy(DenseView<const T>(f.U.view()).col_block(0, k), out.U.view());
+    out.Vt = Matrix<T>(k, n);
+    ctx.copy(DenseView<const T>(f.Vt.view()).row_block(0, k), out.Vt.view());
+  } else {  // A0 = A^T = V S U^T
+    out.U = Matrix<T>(n, k);
+    ctx.copy(DenseView<const T>(f.Vt.view()).row_block(0, k).t(), out.U.view());
+    out.Vt = Matrix<T>(k, m);
+    ctx.copy(DenseView<const T>(f.U.view()).col_block(0, k).t(), out.Vt.view());
+  }
+  rep = RsvdReport{};
+  rep.method = "subspace+exact";
+  rep.power_iters = sr.power_iters;
+  rep.basis_size = l;
+  rep.rank = k;
+  rep.fused = sr.fused;
+  rep.passes = count.passes + 1;
+  rep.gemm_flops = count.gemm_flops + 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(l);
   rep.frob_sq = frob_sq;
   rep.mixed = true;
   used = true;
