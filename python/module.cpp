@@ -17,6 +17,7 @@ void bind_nystrom(nb::module_& m);
 void bind_selection(nb::module_& m);
 #if LINALG_CUDA_BUILT
 void bind_cuda_lowrank(nb::module_& m);
+void bind_cuda_completion(nb::module_& m);
 #endif
 
 NB_MODULE(_core, m) {
@@ -46,5 +47,6 @@ NB_MODULE(_core, m) {
   bind_selection(m);
 #if LINALG_CUDA_BUILT
   bind_cuda_lowrank(m);
+  bind_cuda_completion(m);
 #endif
 }

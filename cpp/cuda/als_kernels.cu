@@ -40,7 +40,7 @@ constexpr std::size_t kDefaultSmem = 48 * 1024;
 
 // Shared-memory row stride of a chunk's design: odd, so that lanes reading
 // one column of different rows hit different banks.
-inline int padded(int kw) { return kw % 2 == 0 ? kw + 1 : kw; }
+__host__ __device__ inline int padded(int kw) { return kw % 2 == 0 ? kw + 1 : kw; }
 
 __device__ __forceinline__ double warp_sum(double v) {
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
