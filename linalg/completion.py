@@ -146,13 +146,41 @@ def _observed_on_device(observed, name="observed") -> bool:
     return False
 
 
-def _host_triple(obj, name, shape=None):
-    """Host (NumPy) copies of a device triple or cupyx.scipy.sparse matrix,
-    as ``(rows, cols, values, shape)`` ready for :func:`_triple`. The
-    observations are indexed on the host (an O(nnz) integer pass done once,
-    see completion/observations.hpp); the fit itself runs on the device."""
+def _dev_index(a, name):
     import cupy as cp
 
+    a = cp.asarray(a)
+    if a.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {a.shape}")
+    if a.size and not np.issubdtype(a.dtype, np.integer):
+        raise TypeError(f"{name} must hold integers, got dtype {a.dtype}")
+    a = cp.ascontiguousarray(a.astype(cp.int64, copy=False))
+    if a.size and int(a.min()) < 0:
+        raise ValueError(f"{name} has a negative index ({int(a.min())})")
+    return a
+
+
+def _dev_values(a, name, dtype=None):
+    import cupy as cp
+
+    a = cp.asarray(a)
+    if a.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {a.shape}")
+    if np.issubdtype(a.dtype, np.complexfloating):
+        raise TypeError(f"{name}: complex values are not supported (dtype {a.dtype})")
+    if not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
+        raise TypeError(f"{name} must be real numbers, got dtype {a.dtype}")
+    if dtype is None:
+        dtype = np.float32 if a.dtype in (np.float32, np.float16) else np.float64
+    a = cp.ascontiguousarray(a.astype(dtype, copy=False))
+    if a.size and not bool(cp.isfinite(a).all()):
+        raise ValueError(f"{name} contains NaN or Inf")
+    return a
+
+
+def _device_triple(obj, name, shape=None, dtype=None):
+    """:func:`_triple` for CuPy input: ``(rows, cols, values, shape)`` as
+    checked CuPy vectors (int64, int64, float32/float64)."""
     if not isinstance(obj, (tuple, list)):
         import cupyx.scipy.sparse as csp
 
@@ -163,8 +191,55 @@ def _host_triple(obj, name, shape=None):
         if shape is not None and tuple(shape) != tuple(obj.shape):
             raise ValueError(f"shape {tuple(shape)} differs from {name}.shape {obj.shape}")
         coo = obj.tocoo()
-        return (cp.asnumpy(coo.row), cp.asnumpy(coo.col), cp.asnumpy(coo.data)), tuple(int(s) for s in obj.shape)
-    return tuple(cp.asnumpy(cp.asarray(x)) for x in obj), shape
+        return (_dev_index(coo.row, f"{name} rows"), _dev_index(coo.col, f"{name} cols"),
+                _dev_values(coo.data, f"{name} values", dtype), tuple(int(s) for s in obj.shape))
+    if len(obj) != 3:
+        raise TypeError(f"{name} must be a sparse matrix or a (rows, cols, values) triple")
+    r = _dev_index(obj[0], f"{name} rows")
+    c = _dev_index(obj[1], f"{name} cols")
+    v = _dev_values(obj[2], f"{name} values", dtype)
+    if not (len(r) == len(c) == len(v)):
+        raise ValueError(f"{name}: rows, cols and values must have the same length, "
+                         f"got {len(r)}, {len(c)} and {len(v)}")
+    if shape is None:
+        if len(r) == 0:
+            raise ValueError(f"{name} is empty: no observed entries")
+        shape = (int(r.max()) + 1, int(c.max()) + 1)
+    return r, c, v, shape
+
+
+def _dev_check_in_range(r, c, m, n, name):
+    import cupy as cp
+
+    if len(r) and (int(r.max()) >= m or int(c.max()) >= n):
+        bad = int(cp.flatnonzero((r >= m) | (c >= n))[0])
+        raise ValueError(f"{name}: entry {bad} has index ({int(r[bad])}, {int(c[bad])}) "
+                         f"outside the shape ({m}, {n})")
+
+
+def _device_sorted(r, c, v, w, m, n):
+    """Host copies of the observed entries sorted by (row, col) and the
+    permutation sorting them by (col, row), both sorted on the device (CuPy
+    radix sorts); duplicates are refused here. The state builds its row and
+    column layouts from these with O(nnz) parallel gathers on the host
+    (completion/observations.hpp: build_observations_sorted) and copies them
+    to the device once."""
+    import cupy as cp
+
+    key = r * n + c
+    o1 = cp.argsort(key)
+    ks = key[o1]
+    dup = cp.flatnonzero(ks[1:] == ks[:-1])
+    if dup.size:
+        kd = int(ks[int(dup[0])])
+        raise ValueError(f"observed: duplicate (row, col) pair ({kd // n}, {kd % n}); sum or drop duplicates first")
+    rs = (ks // n).astype(cp.int32)
+    cs = (ks % n).astype(cp.int32)
+    o2 = cp.argsort(cs.astype(cp.int64) * m + rs).astype(cp.int32)
+    vs = v[o1]
+    ws = None if w is None else w[o1]
+    return (cp.asnumpy(rs), cp.asnumpy(cs), cp.asnumpy(vs), None if ws is None else cp.asnumpy(ws),
+            cp.asnumpy(o2))
 
 
 # --------------------------------------------------------------------------
@@ -526,50 +601,21 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
     """
     on_device = _observed_on_device(observed)
     if on_device:
-        from . import _device
+        return _complete_device(observed, rank, shape, reg, solver, max_iter, tol, biases, weights, split_samples,
+                                validation, patience, seed, callback, progress, inner_steps, clip, init_power_iters)
+    from . import _device
 
-        _device._require_build("observed")
-        _device.check_same_kind(True, weights, "weights")
-        if validation is not None and not _observed_on_device(validation, "validation"):
-            raise TypeError("validation is a host array or triple, but observed is on the GPU (CuPy); "
-                            "linalg does not move data between host and device: convert it first")
-        dev_ref = observed[2] if isinstance(observed, (tuple, list)) else observed.data
-        stream, dev = _device.stream_and_device(dev_ref)
-        host_obs, shape = _host_triple(observed, "observed", shape)
-        if weights is not None:
-            import cupy as cp
-
-            weights = cp.asnumpy(cp.asarray(weights))
-        if validation is not None:
-            validation, _ = _host_triple(validation, "validation")
-        observed = host_obs
-    else:
-        from . import _device
-
-        _device.check_same_kind(False, weights, "weights")
-        if validation is not None and _observed_on_device(validation, "validation"):
-            raise TypeError("validation is on the GPU (CuPy), but observed is a host array or triple; "
-                            "linalg does not move data between host and device: convert it first")
+    _device.check_same_kind(False, weights, "weights")
+    if validation is not None and _observed_on_device(validation, "validation"):
+        raise TypeError("validation is on the GPU (CuPy), but observed is a host array or triple; "
+                        "linalg does not move data between host and device: convert it first")
     rows, cols, vals, shape = _triple(observed, "observed", shape)
     m, n = _check_shape(shape)
     if len(vals) == 0:
         raise ValueError("observed is empty: no observed entries")
     _check_in_range(rows, cols, m, n, "observed")
-    rank = check_int(rank, "rank", 1)
-    if rank >= min(m, n):
-        raise ValueError(f"rank must be < min(shape) = {min(m, n)}, got {rank}")
-    reg = _check_float(reg, "reg")
-    check_choice(solver, "solver", SOLVERS)
-    max_iter = check_int(max_iter, "max_iter", 1, 32767)
-    tol = _check_float(tol, "tol")
-    patience = check_int(patience, "patience", 1)
-    if inner_steps is None:
-        inner_steps = 3 if solver == "sketch" else 2
-    inner_steps = check_int(inner_steps, "inner_steps", 1)
-    clip = _check_float(clip, "clip")
-    init_power_iters = check_int(init_power_iters, "init_power_iters", 0)
-    if clip == 0:
-        raise ValueError("clip must be > 0")
+    rank, reg, max_iter, tol, patience, inner_steps, clip, init_power_iters = _check_options(
+        m, n, rank, reg, solver, max_iter, tol, patience, inner_steps, clip, init_power_iters)
     if len(vals) > _INT_MAX:
         raise ValueError("observed: at most 2**31 - 1 entries are supported")
     w = None
@@ -587,25 +633,81 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
             raise ValueError("validation is empty")
         val = (vr, vc, vv)
     key = as_seed(seed)
-    if on_device:
-        import cupy as cp
-
-        cls = _core.CudaCompletionState32 if vals.dtype == np.float32 else _core.CudaCompletionState64
-
-        def state_cls(*args):
-            return cls(*args, stream, dev)
-
-        if val is not None:
-            # Held-out entries go back to the device once, as checked int64 / float64 vectors.
-            val = (cp.asarray(val[0]), cp.asarray(val[1]), cp.asarray(val[2]))
-    else:
-        state_cls = _core.CompletionState32 if vals.dtype == np.float32 else _core.CompletionState64
+    state_cls = _core.CompletionState32 if vals.dtype == np.float32 else _core.CompletionState64
 
     # Our OpenMP kernels do the work and the BLAS calls are small: one BLAS
     # thread keeps OpenBLAS's idle workers from spinning on the cores the
     # kernels need (as in linalg.rsvd for sparse input).
     with threadpool_limits(limits=1, user_api="blas"):
         return _fit(rows, cols, vals, w, m, n, rank, biases, reg, solver, inner_steps, clip, key, split_samples,
+                    max_iter, tol, patience, val, callback, progress, state_cls, init_power_iters)
+
+
+def _check_options(m, n, rank, reg, solver, max_iter, tol, patience, inner_steps, clip, init_power_iters):
+    rank = check_int(rank, "rank", 1)
+    if rank >= min(m, n):
+        raise ValueError(f"rank must be < min(shape) = {min(m, n)}, got {rank}")
+    reg = _check_float(reg, "reg")
+    check_choice(solver, "solver", SOLVERS)
+    max_iter = check_int(max_iter, "max_iter", 1, 32767)
+    tol = _check_float(tol, "tol")
+    patience = check_int(patience, "patience", 1)
+    if inner_steps is None:
+        inner_steps = 3 if solver == "sketch" else 2
+    inner_steps = check_int(inner_steps, "inner_steps", 1)
+    clip = _check_float(clip, "clip")
+    init_power_iters = check_int(init_power_iters, "init_power_iters", 0)
+    if clip == 0:
+        raise ValueError("clip must be > 0")
+    return rank, reg, max_iter, tol, patience, inner_steps, clip, init_power_iters
+
+
+def _complete_device(observed, rank, shape, reg, solver, max_iter, tol, biases, weights, split_samples, validation,
+                     patience, seed, callback, progress, inner_steps, clip, init_power_iters):
+    """:func:`complete` on CuPy input: the same checks (on the device), the
+    same iterations on the CUDA context, CuPy factors."""
+    import cupy as cp
+
+    from . import _device
+
+    _device._require_build("observed")
+    _device.check_same_kind(True, weights, "weights")
+    if validation is not None and not _observed_on_device(validation, "validation"):
+        raise TypeError("validation is a host array or triple, but observed is on the GPU (CuPy); "
+                        "linalg does not move data between host and device: convert it first")
+    rows, cols, vals, shape = _device_triple(observed, "observed", shape)
+    m, n = _check_shape(shape)
+    if len(vals) == 0:
+        raise ValueError("observed is empty: no observed entries")
+    _dev_check_in_range(rows, cols, m, n, "observed")
+    rank, reg, max_iter, tol, patience, inner_steps, clip, init_power_iters = _check_options(
+        m, n, rank, reg, solver, max_iter, tol, patience, inner_steps, clip, init_power_iters)
+    if len(vals) > _INT_MAX:
+        raise ValueError("observed: at most 2**31 - 1 entries are supported")
+    w = None
+    if weights is not None:
+        w = _dev_values(weights, "weights", vals.dtype)
+        if len(w) != len(vals):
+            raise ValueError(f"weights must have one entry per observed value: got {len(w)} for {len(vals)}")
+        if bool((w <= 0).any()):
+            raise ValueError("weights must be positive")
+    val = None
+    if validation is not None:
+        vr, vc, vv, _ = _device_triple(validation, "validation", (m, n), np.float64)
+        _dev_check_in_range(vr, vc, m, n, "validation")
+        if len(vv) == 0:
+            raise ValueError("validation is empty")
+        val = (vr, vc, vv)
+    key = as_seed(seed)
+    stream, dev = _device.stream_and_device(vals)
+    rs, cs, vs, ws, col_order = _device_sorted(rows, cols, vals, w, m, n)
+    cls = _core.CudaCompletionState32 if vals.dtype == np.float32 else _core.CudaCompletionState64
+
+    def state_cls(rows_, cols_, vals_, w_, *options):
+        return cls(rs, cs, vs, ws, col_order, *options, stream, dev)
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit(rs, cs, vs, ws, m, n, rank, biases, reg, solver, inner_steps, clip, key, split_samples,
                     max_iter, tol, patience, val, callback, progress, state_cls, init_power_iters)
 
 

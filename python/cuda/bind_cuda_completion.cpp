@@ -1,7 +1,8 @@
 // Matrix completion on CuPy arrays: the CUDA alternating-minimisation state
-// (cuda/completion_api.hpp) and the device predictor. The observed triples
-// arrive as host (NumPy) copies made by linalg.completion: the observation
-// layouts are built on the host once (O(nnz) integer work) and copied to
+// (cuda/completion_api.hpp) and the device predictor. The observed entries
+// arrive as host (NumPy) copies made by linalg.completion after sorting
+// them on the device (by (row, col), plus the (col, row) permutation): the
+// observation layouts are gathered on the host once (O(nnz)) and copied to
 // the device by the state; factors come back as CuPy arrays. Glue only.
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
@@ -22,7 +23,7 @@ using namespace linalg;
 
 namespace linalg_cuda_completion {
 
-using I64 = nb::ndarray<const std::int64_t, nb::ndim<1>, nb::device::cpu, nb::c_contig>;
+using I32 = nb::ndarray<const std::int32_t, nb::ndim<1>, nb::device::cpu, nb::c_contig>;
 template <class T>
 using Vec = nb::ndarray<const T, nb::ndim<1>, nb::device::cpu, nb::c_contig>;
 using DevI64 = nb::ndarray<const std::int64_t, nb::ndim<1>, nb::device::cuda, nb::c_contig>;
@@ -84,12 +85,14 @@ void bind_state(nb::module_& m, const char* name) {
   using S = CudaCompletionBinding<T>;
   nb::class_<S>(m, name)
       .def("__init__",
-           [](S* self, const I64& rows, const I64& cols, const Vec<T>& vals, nb::object weights, index_t m_, index_t n_,
+           [](S* self, const I32& rows, const I32& cols, const Vec<T>& vals, nb::object weights,
+              const I32& col_order, index_t m_, index_t n_,
               index_t rank, bool biases, double reg, const std::string& solver, int steps, double clip,
               std::uint64_t seed, int subsets, int init_power_iters, std::uintptr_t stream, int device) {
              const index_t len = static_cast<index_t>(vals.shape(0));
-             require(static_cast<index_t>(rows.shape(0)) == len && static_cast<index_t>(cols.shape(0)) == len,
-                     "rows, cols and values must have the same length");
+             require(static_cast<index_t>(rows.shape(0)) == len && static_cast<index_t>(cols.shape(0)) == len &&
+                         static_cast<index_t>(col_order.shape(0)) == len,
+                     "rows, cols, values and col_order must have the same length");
              const T* w = nullptr;
              Vec<T> wv;
              if (!weights.is_none()) {
@@ -112,13 +115,14 @@ void bind_state(nb::module_& m, const char* name) {
              self->stream = stream;
              self->device = device;
              nb::gil_scoped_release release;
-             auto obs = completion::build_observations<T>(m_, n_, rows.data(), cols.data(), vals.data(), w, len,
-                                                          subsets, seed);
+             auto obs = completion::build_observations_sorted<T>(m_, n_, rows.data(), cols.data(), vals.data(), w,
+                                                                 col_order.data(), len, subsets, seed);
              self->alg = std::make_unique<cuda::CompletionState<T>>(stream, std::move(obs), o);
            },
-           nb::arg("rows"), nb::arg("cols"), nb::arg("values"), nb::arg("weights").none(), nb::arg("m"), nb::arg("n"),
-           nb::arg("rank"), nb::arg("biases"), nb::arg("reg"), nb::arg("solver"), nb::arg("steps"), nb::arg("clip"),
-           nb::arg("seed"), nb::arg("subsets"), nb::arg("init_power_iters"), nb::arg("stream"), nb::arg("device"))
+           nb::arg("rows"), nb::arg("cols"), nb::arg("values"), nb::arg("weights").none(), nb::arg("col_order"),
+           nb::arg("m"), nb::arg("n"), nb::arg("rank"), nb::arg("biases"), nb::arg("reg"), nb::arg("solver"),
+           nb::arg("steps"), nb::arg("clip"), nb::arg("seed"), nb::arg("subsets"), nb::arg("init_power_iters"),
+           nb::arg("stream"), nb::arg("device"))
       .def("initialize", [](S& s) { s.alg->initialize(); }, nb::call_guard<nb::gil_scoped_release>())
       .def("iterate",
            [](S& s, int it) {

@@ -121,6 +121,93 @@ Observations<T> build_observations(index_t m, index_t n, const std::int64_t* row
   return o;
 }
 
+template <class T>
+Observations<T> build_observations_sorted(index_t m, index_t n, const std::int32_t* rows, const std::int32_t* cols,
+                                          const T* vals, const T* weights, const std::int32_t* col_order, index_t len,
+                                          int subsets, std::uint64_t seed) {
+  constexpr index_t kMax = std::numeric_limits<std::int32_t>::max();
+  require(m >= 1 && n >= 1, "shape must be positive");
+  require(m <= kMax && n <= kMax, "shape: each side must be below 2^31");
+  require(len >= 1, "observed is empty: no entries");
+  require(len <= kMax, "observed: at most 2^31 - 1 entries are supported");
+  require(subsets >= 0 && subsets <= 65535, "subsets must be in [0, 65535]");
+  // Check the promised order and ranges (one parallel pass each).
+  int bad = 0;
+#pragma omp parallel for schedule(static) reduction(| : bad) if (len > (1 << 16))
+  for (index_t e = 0; e < len; ++e) {
+    const std::int32_t r = rows[e], c = cols[e], o = col_order[e];
+    bool ok = r >= 0 && r < m && c >= 0 && c < n && o >= 0 && o < len;
+    if (ok && e > 0) ok = rows[e - 1] < r || (rows[e - 1] == r && cols[e - 1] < c);
+    if (ok && e > 0) {
+      const std::int32_t p = col_order[e - 1];
+      ok = p >= 0 && p < len && (cols[p] < cols[o] || (cols[p] == cols[o] && rows[p] < rows[o]));
+    }
+    bad |= ok ? 0 : 1;
+  }
+  require(bad == 0, "observed: entries not sorted by (row, col) without duplicates, or col_order not their "
+                    "(col, row) order (internal error)");
+  Observations<T> o;
+  o.m = m;
+  o.n = n;
+  o.subsets = subsets;
+  Layout<T>& a = o.by_row;
+  Layout<T>& t = o.by_col;
+  a.rows = m;
+  a.cols = n;
+  t.rows = n;
+  t.cols = m;
+  a.ptr.assign(static_cast<std::size_t>(m + 1), 0);
+  t.ptr.assign(static_cast<std::size_t>(n + 1), 0);
+  a.idx.assign(cols, cols + len);
+  a.val.assign(vals, vals + len);
+  if (weights) a.wt.assign(weights, weights + len);
+  if (subsets > 0) a.subset.resize(len);
+  t.idx.resize(len);
+  t.val.resize(len);
+  if (weights) t.wt.resize(len);
+  if (subsets > 0) t.subset.resize(len);
+  // Row pointers: the first entry of each row (entries are sorted by row).
+  // Column pointers likewise from the (col, row) order.
+#pragma omp parallel if (len > (1 << 16))
+  {
+#pragma omp for schedule(static)
+    for (index_t e = 0; e < len; ++e) {
+      if (e == 0 || rows[e - 1] != rows[e])
+        for (std::int32_t r = e == 0 ? 0 : rows[e - 1] + 1; r <= rows[e]; ++r) a.ptr[r] = static_cast<std::int32_t>(e);
+      if (e == len - 1)
+        for (index_t r = rows[e] + 1; r <= m; ++r) a.ptr[r] = static_cast<std::int32_t>(len);
+      const std::int32_t src = col_order[e];
+      const std::int32_t c = cols[src];
+      const std::int32_t cprev = e == 0 ? -1 : cols[col_order[e - 1]];
+      if (e == 0 || cprev != c)
+        for (std::int32_t q = cprev + 1; q <= c; ++q) t.ptr[q] = static_cast<std::int32_t>(e);
+      if (e == len - 1)
+        for (index_t q = c + 1; q <= n; ++q) t.ptr[q] = static_cast<std::int32_t>(len);
+      if (subsets > 0) {
+        rng::Philox4x32 w = rng::draw(seed, static_cast<std::uint64_t>(rows[e]), static_cast<std::uint32_t>(cols[e]),
+                                      kSplitStream);
+        a.subset[e] = static_cast<std::uint16_t>(rng::bounded(w.v[0], static_cast<std::uint32_t>(subsets)));
+      }
+    }
+#pragma omp for schedule(static)
+    for (index_t e = 0; e < len; ++e) {
+      const std::int32_t src = col_order[e];
+      t.idx[e] = rows[src];
+      t.val[e] = vals[src];
+      if (weights) t.wt[e] = weights[src];
+      if (subsets > 0) t.subset[e] = a.subset[src];
+    }
+  }
+  return o;
+}
+
+template Observations<float> build_observations_sorted<float>(index_t, index_t, const std::int32_t*,
+                                                              const std::int32_t*, const float*, const float*,
+                                                              const std::int32_t*, index_t, int, std::uint64_t);
+template Observations<double> build_observations_sorted<double>(index_t, index_t, const std::int32_t*,
+                                                                const std::int32_t*, const double*, const double*,
+                                                                const std::int32_t*, index_t, int, std::uint64_t);
+
 template Observations<float> build_observations<float>(index_t, index_t, const std::int64_t*, const std::int64_t*,
                                                        const float*, const float*, index_t, int, std::uint64_t);
 template Observations<double> build_observations<double>(index_t, index_t, const std::int64_t*, const std::int64_t*,

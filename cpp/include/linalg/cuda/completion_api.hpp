@@ -1,10 +1,10 @@
 // Matrix completion on the CUDA context: the alternating-minimisation state
 // of completion/altmin.hpp instantiated with cuda::Cuda, behind a small
 // interface (no CUDA or context headers), driven step by step from Python
-// like the host state. The observations are built on the host from host
-// copies of the (row, col, value) triples (completion/observations.hpp:
-// O(nnz) integer work, done once) and copied to the device once; the
-// factors and every half-step's work live on the device.
+// like the host state. The observations are built on the host (O(nnz)
+// gathers, done once: completion/observations.hpp, from entries that
+// linalg.completion sorted on the device) and copied to the device once;
+// the factors and every half-step's work live on the device.
 #pragma once
 #include <cstdint>
 #include <memory>
