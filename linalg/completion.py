@@ -310,26 +310,13 @@ class CompletionResult(Unpacks):
         m, n = self.shape
         _device.check_same_kind(True, rows, "rows")
         _device.check_same_kind(True, cols, "cols")
-        out = []
-        for a, name in ((rows, "rows"), (cols, "cols")):
-            a = cp.asarray(a)
-            if a.ndim != 1:
-                raise ValueError(f"{name} must be 1-D, got shape {a.shape}")
-            if a.size and not cp.issubdtype(a.dtype, cp.integer):
-                raise TypeError(f"{name} must hold integers, got dtype {a.dtype}")
-            a = cp.ascontiguousarray(a.astype(cp.int64, copy=False))
-            if a.size and int(a.min()) < 0:
-                raise ValueError(f"{name} has a negative index ({int(a.min())})")
-            out.append(a)
-        r, c = out
+        r = _dev_index(rows, "rows")
+        c = _dev_index(cols, "cols")
         if len(r) != len(c):
             raise ValueError(f"rows and cols must have the same length, got {len(r)} and {len(c)}")
         if len(r) == 0:
             return cp.empty(0, dtype=self.U.dtype)
-        if int(r.max()) >= m or int(c.max()) >= n:
-            bad = int(cp.flatnonzero((r >= m) | (c >= n))[0])
-            raise ValueError(f"predict: entry {bad} has index ({int(r[bad])}, {int(c[bad])}) "
-                             f"outside the shape ({m}, {n})")
+        _dev_check_in_range(r, c, m, n, "predict")
         stream, dev = _device.stream_and_device(self.U)
         return _core.cuda_completion_predict(cp.ascontiguousarray(self.U), cp.ascontiguousarray(self.V),
                                              self.row_bias, self.col_bias, float(self.mean), r, c, stream, dev)
