@@ -218,10 +218,10 @@ def _dev_check_in_range(r, c, m, n, name):
 
 
 def _device_sorted(r, c, v, w, m, n):
-    """Host copies of the observed entries sorted by (row, col) and the
-    permutation sorting them by (col, row), both sorted on the device (CuPy
-    radix sorts); duplicates are refused here. The state builds its row and
-    column layouts from these with O(nnz) parallel gathers on the host
+    """Host copies of the observed entries sorted by (row, col) and by
+    (col, row), sorted on the device (CuPy radix sorts and gathers);
+    duplicates are refused here. The state fills its row and column layouts
+    from these with O(nnz) copies on the host
     (completion/observations.hpp: build_observations_sorted) and copies them
     to the device once."""
     import cupy as cp
@@ -235,11 +235,12 @@ def _device_sorted(r, c, v, w, m, n):
         raise ValueError(f"observed: duplicate (row, col) pair ({kd // n}, {kd % n}); sum or drop duplicates first")
     rs = (ks // n).astype(cp.int32)
     cs = (ks % n).astype(cp.int32)
-    o2 = cp.argsort(cs.astype(cp.int64) * m + rs).astype(cp.int32)
     vs = v[o1]
     ws = None if w is None else w[o1]
-    return (cp.asnumpy(rs), cp.asnumpy(cs), cp.asnumpy(vs), None if ws is None else cp.asnumpy(ws),
-            cp.asnumpy(o2))
+    o2 = cp.argsort(cs.astype(cp.int64) * m + rs)
+    by_row = (rs, cs, vs, ws)
+    by_col = (rs[o2], cs[o2], vs[o2], None if ws is None else ws[o2])
+    return tuple(None if x is None else cp.asnumpy(x) for x in by_row + by_col)
 
 
 # --------------------------------------------------------------------------
@@ -687,11 +688,11 @@ def _complete_device(observed, rank, shape, reg, solver, max_iter, tol, biases, 
         val = (vr, vc, vv)
     key = as_seed(seed)
     stream, dev = _device.stream_and_device(vals)
-    rs, cs, vs, ws, col_order = _device_sorted(rows, cols, vals, w, m, n)
+    rs, cs, vs, ws, rc, cc, vc, wc = _device_sorted(rows, cols, vals, w, m, n)
     cls = _core.CudaCompletionState32 if vals.dtype == np.float32 else _core.CudaCompletionState64
 
     def state_cls(rows_, cols_, vals_, w_, *options):
-        return cls(rs, cs, vs, ws, col_order, *options, stream, dev)
+        return cls(rs, cs, vs, ws, rc, cc, vc, wc, *options, stream, dev)
 
     with threadpool_limits(limits=1, user_api="blas"):
         return _fit(rs, cs, vs, ws, m, n, rank, biases, reg, solver, inner_steps, clip, key, split_samples,

@@ -1,9 +1,10 @@
 // Matrix completion on CuPy arrays: the CUDA alternating-minimisation state
 // (cuda/completion_api.hpp) and the device predictor. The observed entries
 // arrive as host (NumPy) copies made by linalg.completion after sorting
-// them on the device (by (row, col), plus the (col, row) permutation): the
-// observation layouts are gathered on the host once (O(nnz)) and copied to
-// the device by the state; factors come back as CuPy arrays. Glue only.
+// them on the device both ways (by (row, col) and by (col, row)): the
+// observation layouts are filled on the host once (O(nnz) copies) and
+// copied to the device by the state; factors come back as CuPy arrays.
+// Glue only.
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/string.h>
@@ -85,20 +86,25 @@ void bind_state(nb::module_& m, const char* name) {
   using S = CudaCompletionBinding<T>;
   nb::class_<S>(m, name)
       .def("__init__",
-           [](S* self, const I32& rows, const I32& cols, const Vec<T>& vals, nb::object weights,
-              const I32& col_order, index_t m_, index_t n_,
-              index_t rank, bool biases, double reg, const std::string& solver, int steps, double clip,
-              std::uint64_t seed, int subsets, int init_power_iters, std::uintptr_t stream, int device) {
+           [](S* self, const I32& rows, const I32& cols, const Vec<T>& vals, nb::object weights, const I32& rows_c,
+              const I32& cols_c, const Vec<T>& vals_c, nb::object weights_c, index_t m_, index_t n_, index_t rank,
+              bool biases, double reg, const std::string& solver, int steps, double clip, std::uint64_t seed,
+              int subsets, int init_power_iters, std::uintptr_t stream, int device) {
              const index_t len = static_cast<index_t>(vals.shape(0));
-             require(static_cast<index_t>(rows.shape(0)) == len && static_cast<index_t>(cols.shape(0)) == len &&
-                         static_cast<index_t>(col_order.shape(0)) == len,
-                     "rows, cols, values and col_order must have the same length");
+             for (const I32* a : {&rows, &cols, &rows_c, &cols_c})
+               require(static_cast<index_t>(a->shape(0)) == len, "observed arrays must have the same length");
+             require(static_cast<index_t>(vals_c.shape(0)) == len, "observed arrays must have the same length");
+             require(weights.is_none() == weights_c.is_none(), "weights: give both orders or neither");
              const T* w = nullptr;
-             Vec<T> wv;
+             const T* wc = nullptr;
+             Vec<T> wv, wcv;
              if (!weights.is_none()) {
                wv = nb::cast<Vec<T>>(weights);
-               require(static_cast<index_t>(wv.shape(0)) == len, "weights must have one entry per observed value");
+               wcv = nb::cast<Vec<T>>(weights_c);
+               require(static_cast<index_t>(wv.shape(0)) == len && static_cast<index_t>(wcv.shape(0)) == len,
+                       "weights must have one entry per observed value");
                w = wv.data();
+               wc = wcv.data();
              }
              completion::AltMinOptions o;
              o.rank = rank;
@@ -116,13 +122,15 @@ void bind_state(nb::module_& m, const char* name) {
              self->device = device;
              nb::gil_scoped_release release;
              auto obs = completion::build_observations_sorted<T>(m_, n_, rows.data(), cols.data(), vals.data(), w,
-                                                                 col_order.data(), len, subsets, seed);
+                                                                 rows_c.data(), cols_c.data(), vals_c.data(), wc, len,
+                                                                 subsets, seed);
              self->alg = std::make_unique<cuda::CompletionState<T>>(stream, std::move(obs), o);
            },
-           nb::arg("rows"), nb::arg("cols"), nb::arg("values"), nb::arg("weights").none(), nb::arg("col_order"),
-           nb::arg("m"), nb::arg("n"), nb::arg("rank"), nb::arg("biases"), nb::arg("reg"), nb::arg("solver"),
-           nb::arg("steps"), nb::arg("clip"), nb::arg("seed"), nb::arg("subsets"), nb::arg("init_power_iters"),
-           nb::arg("stream"), nb::arg("device"))
+           nb::arg("rows"), nb::arg("cols"), nb::arg("values"), nb::arg("weights").none(), nb::arg("rows_by_col"),
+           nb::arg("cols_by_col"), nb::arg("values_by_col"), nb::arg("weights_by_col").none(), nb::arg("m"),
+           nb::arg("n"), nb::arg("rank"), nb::arg("biases"), nb::arg("reg"), nb::arg("solver"), nb::arg("steps"),
+           nb::arg("clip"), nb::arg("seed"), nb::arg("subsets"), nb::arg("init_power_iters"), nb::arg("stream"),
+           nb::arg("device"))
       .def("initialize", [](S& s) { s.alg->initialize(); }, nb::call_guard<nb::gil_scoped_release>())
       .def("iterate",
            [](S& s, int it) {
