@@ -12,6 +12,10 @@ folds in new rows or columns and keeps the fit's history.
 >>> fit = linalg.complete((rows, cols, M[rows, cols]), 3, shape=M.shape, seed=0)
 >>> bool(np.linalg.norm(fit.to_dense() - M) < 1e-6 * np.linalg.norm(M))
 True
+
+CuPy inputs (a triple of CuPy arrays or a ``cupyx.scipy.sparse`` matrix)
+run the same algorithm on the GPU and return CuPy factors; see
+:func:`complete`.
 """
 from __future__ import annotations
 
@@ -120,6 +124,125 @@ def _check_float(value, name, low=0.0):
     return value
 
 
+def _is_device(x) -> bool:
+    from . import _device
+
+    return _device.is_device(x)
+
+
+def _observed_on_device(observed, name="observed") -> bool:
+    """True for a cupyx.scipy.sparse matrix or a triple of CuPy arrays;
+    TypeError for a triple mixing host and device arrays."""
+    if sp.issparse(observed):
+        return False
+    if _is_device(observed):
+        return True
+    if isinstance(observed, (tuple, list)) and len(observed) == 3:
+        flags = [_is_device(x) for x in observed]
+        if any(flags) and not all(flags):
+            raise TypeError(f"{name}: rows, cols and values mix CuPy (GPU) and host arrays; "
+                            "linalg does not move data between host and device: convert them first")
+        return all(flags)
+    return False
+
+
+def _dev_index(a, name):
+    import cupy as cp
+
+    a = cp.asarray(a)
+    if a.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {a.shape}")
+    if a.size and not np.issubdtype(a.dtype, np.integer):
+        raise TypeError(f"{name} must hold integers, got dtype {a.dtype}")
+    a = cp.ascontiguousarray(a.astype(cp.int64, copy=False))
+    if a.size and int(a.min()) < 0:
+        raise ValueError(f"{name} has a negative index ({int(a.min())})")
+    return a
+
+
+def _dev_values(a, name, dtype=None):
+    import cupy as cp
+
+    a = cp.asarray(a)
+    if a.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {a.shape}")
+    if np.issubdtype(a.dtype, np.complexfloating):
+        raise TypeError(f"{name}: complex values are not supported (dtype {a.dtype})")
+    if not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
+        raise TypeError(f"{name} must be real numbers, got dtype {a.dtype}")
+    if dtype is None:
+        dtype = np.float32 if a.dtype in (np.float32, np.float16) else np.float64
+    a = cp.ascontiguousarray(a.astype(dtype, copy=False))
+    if a.size and not bool(cp.isfinite(a).all()):
+        raise ValueError(f"{name} contains NaN or Inf")
+    return a
+
+
+def _device_triple(obj, name, shape=None, dtype=None):
+    """:func:`_triple` for CuPy input: ``(rows, cols, values, shape)`` as
+    checked CuPy vectors (int64, int64, float32/float64)."""
+    if not isinstance(obj, (tuple, list)):
+        import cupyx.scipy.sparse as csp
+
+        if not csp.issparse(obj):
+            raise TypeError(f"{name} must be a sparse matrix or a (rows, cols, values) triple")
+        if obj.ndim != 2:
+            raise ValueError(f"{name} must be 2-D, got shape {obj.shape}")
+        if shape is not None and tuple(shape) != tuple(obj.shape):
+            raise ValueError(f"shape {tuple(shape)} differs from {name}.shape {obj.shape}")
+        coo = obj.tocoo()
+        return (_dev_index(coo.row, f"{name} rows"), _dev_index(coo.col, f"{name} cols"),
+                _dev_values(coo.data, f"{name} values", dtype), tuple(int(s) for s in obj.shape))
+    if len(obj) != 3:
+        raise TypeError(f"{name} must be a sparse matrix or a (rows, cols, values) triple")
+    r = _dev_index(obj[0], f"{name} rows")
+    c = _dev_index(obj[1], f"{name} cols")
+    v = _dev_values(obj[2], f"{name} values", dtype)
+    if not (len(r) == len(c) == len(v)):
+        raise ValueError(f"{name}: rows, cols and values must have the same length, "
+                         f"got {len(r)}, {len(c)} and {len(v)}")
+    if shape is None:
+        if len(r) == 0:
+            raise ValueError(f"{name} is empty: no observed entries")
+        shape = (int(r.max()) + 1, int(c.max()) + 1)
+    return r, c, v, shape
+
+
+def _dev_check_in_range(r, c, m, n, name):
+    import cupy as cp
+
+    if len(r) and (int(r.max()) >= m or int(c.max()) >= n):
+        bad = int(cp.flatnonzero((r >= m) | (c >= n))[0])
+        raise ValueError(f"{name}: entry {bad} has index ({int(r[bad])}, {int(c[bad])}) "
+                         f"outside the shape ({m}, {n})")
+
+
+def _device_sorted(r, c, v, w, m, n):
+    """Host copies of the observed entries sorted by (row, col) and by
+    (col, row), sorted on the device (CuPy radix sorts and gathers);
+    duplicates are refused here. The state fills its row and column layouts
+    from these with O(nnz) copies on the host
+    (completion/observations.hpp: build_observations_sorted) and copies them
+    to the device once."""
+    import cupy as cp
+
+    key = r * n + c
+    o1 = cp.argsort(key)
+    ks = key[o1]
+    dup = cp.flatnonzero(ks[1:] == ks[:-1])
+    if dup.size:
+        kd = int(ks[int(dup[0])])
+        raise ValueError(f"observed: duplicate (row, col) pair ({kd // n}, {kd % n}); sum or drop duplicates first")
+    rs = (ks // n).astype(cp.int32)
+    cs = (ks % n).astype(cp.int32)
+    vs = v[o1]
+    ws = None if w is None else w[o1]
+    o2 = cp.argsort(cs.astype(cp.int64) * m + rs)
+    by_row = (rs, cs, vs, ws)
+    by_col = (rs[o2], cs[o2], vs[o2], None if ws is None else ws[o2])
+    return tuple(None if x is None else cp.asnumpy(x) for x in by_row + by_col)
+
+
 # --------------------------------------------------------------------------
 # result
 # --------------------------------------------------------------------------
@@ -167,12 +290,37 @@ class CompletionResult(Unpacks):
         True
         """
         m, n = self.shape
+        if _is_device(self.U):
+            return self._predict_device(rows, cols)
+        from . import _device
+
+        _device.check_same_kind(False, rows, "rows")
+        _device.check_same_kind(False, cols, "cols")
         r = _as_index(rows, "rows")
         c = _as_index(cols, "cols")
         if len(r) != len(c):
             raise ValueError(f"rows and cols must have the same length, got {len(r)} and {len(c)}")
         _check_in_range(r, c, m, n, "predict")
         return _core.completion_predict(self.U, self.V, self.row_bias, self.col_bias, float(self.mean), r, c)
+
+    def _predict_device(self, rows, cols):
+        import cupy as cp
+
+        from . import _device
+
+        m, n = self.shape
+        _device.check_same_kind(True, rows, "rows")
+        _device.check_same_kind(True, cols, "cols")
+        r = _dev_index(rows, "rows")
+        c = _dev_index(cols, "cols")
+        if len(r) != len(c):
+            raise ValueError(f"rows and cols must have the same length, got {len(r)} and {len(c)}")
+        if len(r) == 0:
+            return cp.empty(0, dtype=self.U.dtype)
+        _dev_check_in_range(r, c, m, n, "predict")
+        stream, dev = _device.stream_and_device(self.U)
+        return _core.cuda_completion_predict(cp.ascontiguousarray(self.U), cp.ascontiguousarray(self.V),
+                                             self.row_bias, self.col_bias, float(self.mean), r, c, stream, dev)
 
     def to_dense(self, force: bool = False):
         """The full completed matrix (m x n). Refuses more than ``DENSE_LIMIT``
@@ -191,6 +339,12 @@ class CompletionResult(Unpacks):
         return out
 
     def _fold(self, F, fb, own_bias, idx, values, weights, reg, name):
+        if _is_device(F):
+            return self._fold_device(F, fb, own_bias, idx, values, weights, reg, name)
+        from . import _device
+
+        for x, nm in ((idx, "indices"), (values, "values"), (weights, "weights")):
+            _device.check_same_kind(False, x, f"{name} {nm}")
         idx = _as_index(idx, f"{name} indices")
         vals = _as_values(values, f"{name} values", F.dtype)
         if len(idx) != len(vals):
@@ -217,6 +371,48 @@ class CompletionResult(Unpacks):
             x = np.linalg.lstsq(G, A.T @ (w * b), rcond=None)[0] if reg == 0 else np.linalg.solve(G, A.T @ (w * b))
         f = x[:k].astype(F.dtype)
         return (f, F.dtype.type(x[k])) if own_bias else f
+
+    def _fold_device(self, F, fb, own_bias, idx, values, weights, reg, name):
+        # The same small solve with CuPy; the index and value vectors are
+        # validated on host copies (they are short).
+        import cupy as cp
+
+        from . import _device
+
+        for x, nm in ((idx, "indices"), (values, "values"), (weights, "weights")):
+            _device.check_same_kind(True, x, f"{name} {nm}")
+        idx_h = _as_index(cp.asnumpy(cp.asarray(idx)), f"{name} indices")
+        vals_h = _as_values(cp.asnumpy(cp.asarray(values)), f"{name} values", F.dtype)
+        if len(idx_h) != len(vals_h):
+            raise ValueError(f"{name}: indices and values must have the same length, got {len(idx_h)} and {len(vals_h)}")
+        if len(idx_h) and idx_h.max() >= F.shape[0]:
+            raise ValueError(f"{name}: index {int(idx_h.max())} is out of range for {F.shape[0]} entries")
+        if len(np.unique(idx_h)) != len(idx_h):
+            raise ValueError(f"{name}: duplicate indices")
+        if weights is None:
+            w = cp.ones(len(idx_h))
+        else:
+            w_h = _as_values(cp.asnumpy(cp.asarray(weights)), f"{name} weights").astype(np.float64)
+            if len(w_h) != len(idx_h):
+                raise ValueError(f"{name}: weights must have one entry per value")
+            w = cp.asarray(w_h)
+        reg = self.info.get("reg", 0.0) if reg is None else _check_float(reg, "reg")
+        k = F.shape[1]
+        ix = cp.asarray(idx_h)
+        A = F[ix].astype(cp.float64)
+        b = cp.asarray(vals_h, dtype=cp.float64) - float(self.mean)
+        if fb is not None:
+            A = cp.hstack([A, cp.ones((len(idx_h), 1))])
+            b = b - fb[ix]
+        kw = A.shape[1]
+        if len(idx_h) == 0:
+            x = cp.zeros(kw)
+        else:
+            G = A.T @ (A * w[:, None]) + reg * cp.eye(kw)
+            rhs = A.T @ (w * b)
+            x = cp.linalg.lstsq(G, rhs, rcond=None)[0] if reg == 0 else cp.linalg.solve(G, rhs)
+        f = x[:k].astype(F.dtype)
+        return (f, F.dtype.type(float(x[k]))) if own_bias else f
 
     def fold_in(self, cols, values, weights=None, reg=None):
         """Factor of a new row observed at ``cols``: one exact row half-step.
@@ -295,6 +491,17 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
     Rows are solved in parallel (OpenMP) with per-thread workspaces; every
     row is solved by one thread in a fixed order, so the factors do not
     depend on the number of threads.
+
+    **GPU.** With CuPy input (a triple of CuPy arrays or a
+    ``cupyx.scipy.sparse`` matrix; ``weights`` and ``validation`` then CuPy
+    too, mixing host and device arrays is a ``TypeError``) the same
+    algorithm runs on the CUDA context, on the current CuPy stream, and
+    ``U``, ``V`` and the biases come back as CuPy arrays; the result's
+    ``predict`` then takes CuPy indices. The observed indices and values are
+    copied to the host once to build the row and column layouts (an O(|Ω|)
+    integer pass, with the checks above) and then to the device; every
+    iteration runs there (one warp per row). The factors agree with the
+    CPU's for the same seed to rounding.
 
     Parameters
     ----------
@@ -380,26 +587,23 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
     >>> bool(np.abs(fit.predict([0], [0]) - M[0, 0]) < 1e-8)
     True
     """
+    on_device = _observed_on_device(observed)
+    if on_device:
+        return _complete_device(observed, rank, shape, reg, solver, max_iter, tol, biases, weights, split_samples,
+                                validation, patience, seed, callback, progress, inner_steps, clip, init_power_iters)
+    from . import _device
+
+    _device.check_same_kind(False, weights, "weights")
+    if validation is not None and _observed_on_device(validation, "validation"):
+        raise TypeError("validation is on the GPU (CuPy), but observed is a host array or triple; "
+                        "linalg does not move data between host and device: convert it first")
     rows, cols, vals, shape = _triple(observed, "observed", shape)
     m, n = _check_shape(shape)
     if len(vals) == 0:
         raise ValueError("observed is empty: no observed entries")
     _check_in_range(rows, cols, m, n, "observed")
-    rank = check_int(rank, "rank", 1)
-    if rank >= min(m, n):
-        raise ValueError(f"rank must be < min(shape) = {min(m, n)}, got {rank}")
-    reg = _check_float(reg, "reg")
-    check_choice(solver, "solver", SOLVERS)
-    max_iter = check_int(max_iter, "max_iter", 1, 32767)
-    tol = _check_float(tol, "tol")
-    patience = check_int(patience, "patience", 1)
-    if inner_steps is None:
-        inner_steps = 3 if solver == "sketch" else 2
-    inner_steps = check_int(inner_steps, "inner_steps", 1)
-    clip = _check_float(clip, "clip")
-    init_power_iters = check_int(init_power_iters, "init_power_iters", 0)
-    if clip == 0:
-        raise ValueError("clip must be > 0")
+    rank, reg, max_iter, tol, patience, inner_steps, clip, init_power_iters = _check_options(
+        m, n, rank, reg, solver, max_iter, tol, patience, inner_steps, clip, init_power_iters)
     if len(vals) > _INT_MAX:
         raise ValueError("observed: at most 2**31 - 1 entries are supported")
     w = None
@@ -424,6 +628,74 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
     # kernels need (as in linalg.rsvd for sparse input).
     with threadpool_limits(limits=1, user_api="blas"):
         return _fit(rows, cols, vals, w, m, n, rank, biases, reg, solver, inner_steps, clip, key, split_samples,
+                    max_iter, tol, patience, val, callback, progress, state_cls, init_power_iters)
+
+
+def _check_options(m, n, rank, reg, solver, max_iter, tol, patience, inner_steps, clip, init_power_iters):
+    rank = check_int(rank, "rank", 1)
+    if rank >= min(m, n):
+        raise ValueError(f"rank must be < min(shape) = {min(m, n)}, got {rank}")
+    reg = _check_float(reg, "reg")
+    check_choice(solver, "solver", SOLVERS)
+    max_iter = check_int(max_iter, "max_iter", 1, 32767)
+    tol = _check_float(tol, "tol")
+    patience = check_int(patience, "patience", 1)
+    if inner_steps is None:
+        inner_steps = 3 if solver == "sketch" else 2
+    inner_steps = check_int(inner_steps, "inner_steps", 1)
+    clip = _check_float(clip, "clip")
+    init_power_iters = check_int(init_power_iters, "init_power_iters", 0)
+    if clip == 0:
+        raise ValueError("clip must be > 0")
+    return rank, reg, max_iter, tol, patience, inner_steps, clip, init_power_iters
+
+
+def _complete_device(observed, rank, shape, reg, solver, max_iter, tol, biases, weights, split_samples, validation,
+                     patience, seed, callback, progress, inner_steps, clip, init_power_iters):
+    """:func:`complete` on CuPy input: the same checks (on the device), the
+    same iterations on the CUDA context, CuPy factors."""
+    import cupy as cp
+
+    from . import _device
+
+    _device._require_build("observed")
+    _device.check_same_kind(True, weights, "weights")
+    if validation is not None and not _observed_on_device(validation, "validation"):
+        raise TypeError("validation is a host array or triple, but observed is on the GPU (CuPy); "
+                        "linalg does not move data between host and device: convert it first")
+    rows, cols, vals, shape = _device_triple(observed, "observed", shape)
+    m, n = _check_shape(shape)
+    if len(vals) == 0:
+        raise ValueError("observed is empty: no observed entries")
+    _dev_check_in_range(rows, cols, m, n, "observed")
+    rank, reg, max_iter, tol, patience, inner_steps, clip, init_power_iters = _check_options(
+        m, n, rank, reg, solver, max_iter, tol, patience, inner_steps, clip, init_power_iters)
+    if len(vals) > _INT_MAX:
+        raise ValueError("observed: at most 2**31 - 1 entries are supported")
+    w = None
+    if weights is not None:
+        w = _dev_values(weights, "weights", vals.dtype)
+        if len(w) != len(vals):
+            raise ValueError(f"weights must have one entry per observed value: got {len(w)} for {len(vals)}")
+        if bool((w <= 0).any()):
+            raise ValueError("weights must be positive")
+    val = None
+    if validation is not None:
+        vr, vc, vv, _ = _device_triple(validation, "validation", (m, n), np.float64)
+        _dev_check_in_range(vr, vc, m, n, "validation")
+        if len(vv) == 0:
+            raise ValueError("validation is empty")
+        val = (vr, vc, vv)
+    key = as_seed(seed)
+    stream, dev = _device.stream_and_device(vals)
+    rs, cs, vs, ws, rc, cc, vc, wc = _device_sorted(rows, cols, vals, w, m, n)
+    cls = _core.CudaCompletionState32 if vals.dtype == np.float32 else _core.CudaCompletionState64
+
+    def state_cls(rows_, cols_, vals_, w_, *options):
+        return cls(rs, cs, vs, ws, rc, cc, vc, wc, *options, stream, dev)
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit(rs, cs, vs, ws, m, n, rank, biases, reg, solver, inner_steps, clip, key, split_samples,
                     max_iter, tol, patience, val, callback, progress, state_cls, init_power_iters)
 
 
@@ -459,8 +731,14 @@ def _fit(rows, cols, vals, w, m, n, rank, biases, reg, solver, inner_steps, clip
             tv = time.perf_counter()
             factors = _factors(state)
             U, V, bu, bv, mu = factors
-            pred = _core.completion_predict(U, V, bu, bv, mu, val[0], val[1])
-            v_rmse = float(np.sqrt(np.mean((pred.astype(np.float64) - val[2]) ** 2)))
+            if isinstance(val[2], np.ndarray):
+                pred = _core.completion_predict(U, V, bu, bv, mu, val[0], val[1])
+                v_rmse = float(np.sqrt(np.mean((pred.astype(np.float64) - val[2]) ** 2)))
+            else:  # on the device: predictions from the state's current factors (= factors)
+                import cupy as cp
+
+                pred = state.predict(val[0], val[1])
+                v_rmse = float(cp.sqrt(cp.mean((pred.astype(cp.float64) - val[2]) ** 2)))
             val_time += time.perf_counter() - tv
         entry = {"iteration": it, "train_rmse": train, "val_rmse": v_rmse, "objective": obj, "time": dt}
         for key_ in ("train_rmse", "val_rmse", "objective", "time"):

@@ -19,6 +19,7 @@ void bind_selection(nb::module_& m);
 void bind_cuda_lowrank(nb::module_& m);
 void bind_cuda_tensor(nb::module_& m);
 void bind_cuda_selection(nb::module_& m);
+void bind_cuda_completion(nb::module_& m);
 #endif
 
 NB_MODULE(_core, m) {
@@ -50,5 +51,6 @@ NB_MODULE(_core, m) {
   bind_cuda_lowrank(m);
   bind_cuda_tensor(m);
   bind_cuda_selection(m);
+  bind_cuda_completion(m);
 #endif
 }

@@ -121,6 +121,80 @@ Observations<T> build_observations(index_t m, index_t n, const std::int64_t* row
   return o;
 }
 
+namespace {
+
+// One layout from entries sorted by (major, minor): major indexes the
+// layout's rows. Returns false when the order, a range or a length is
+// wrong. The subset of an entry is drawn from (seed, row, col) alone, so
+// both layouts agree (by_col passes transposed = true).
+template <class T>
+bool fill_sorted(Layout<T>& L, index_t nmajor, index_t nminor, const std::int32_t* major, const std::int32_t* minor,
+                 const T* vals, const T* weights, index_t len, int subsets, std::uint64_t seed, bool transposed) {
+  L.rows = nmajor;
+  L.cols = nminor;
+  L.ptr.assign(static_cast<std::size_t>(nmajor + 1), 0);
+  L.idx.assign(minor, minor + len);
+  L.val.assign(vals, vals + len);
+  if (weights) L.wt.assign(weights, weights + len);
+  if (subsets > 0) L.subset.resize(len);
+  int bad = 0;
+#pragma omp parallel for schedule(static) reduction(| : bad) if (len > (1 << 16))
+  for (index_t e = 0; e < len; ++e) {
+    const std::int32_t r = major[e], c = minor[e];
+    bool ok = r >= 0 && r < nmajor && c >= 0 && c < nminor;
+    if (ok && e > 0) ok = major[e - 1] < r || (major[e - 1] == r && minor[e - 1] < c);
+    if (!ok) {
+      bad = 1;
+      continue;
+    }
+    // ptr[q] = the first entry with major >= q (each q written once).
+    if (e == 0 || major[e - 1] != r)
+      for (std::int32_t q = e == 0 ? 0 : major[e - 1] + 1; q <= r; ++q) L.ptr[q] = static_cast<std::int32_t>(e);
+    if (e == len - 1)
+      for (index_t q = r + 1; q <= nmajor; ++q) L.ptr[q] = static_cast<std::int32_t>(len);
+    if (subsets > 0) {
+      const std::int32_t row = transposed ? c : r, col = transposed ? r : c;
+      rng::Philox4x32 w = rng::draw(seed, static_cast<std::uint64_t>(row), static_cast<std::uint32_t>(col),
+                                    kSplitStream);
+      L.subset[e] = static_cast<std::uint16_t>(rng::bounded(w.v[0], static_cast<std::uint32_t>(subsets)));
+    }
+  }
+  return bad == 0;
+}
+
+}  // namespace
+
+template <class T>
+Observations<T> build_observations_sorted(index_t m, index_t n, const std::int32_t* rows, const std::int32_t* cols,
+                                          const T* vals, const T* weights, const std::int32_t* rows_c,
+                                          const std::int32_t* cols_c, const T* vals_c, const T* weights_c,
+                                          index_t len, int subsets, std::uint64_t seed) {
+  constexpr index_t kMax = std::numeric_limits<std::int32_t>::max();
+  require(m >= 1 && n >= 1, "shape must be positive");
+  require(m <= kMax && n <= kMax, "shape: each side must be below 2^31");
+  require(len >= 1, "observed is empty: no entries");
+  require(len <= kMax, "observed: at most 2^31 - 1 entries are supported");
+  require(subsets >= 0 && subsets <= 65535, "subsets must be in [0, 65535]");
+  require((weights == nullptr) == (weights_c == nullptr), "weights: give both orders or neither");
+  Observations<T> o;
+  o.m = m;
+  o.n = n;
+  o.subsets = subsets;
+  const bool ok = fill_sorted(o.by_row, m, n, rows, cols, vals, weights, len, subsets, seed, false) &&
+                  fill_sorted(o.by_col, n, m, cols_c, rows_c, vals_c, weights_c, len, subsets, seed, true);
+  require(ok, "observed: entries not sorted by (row, col) and (col, row) without duplicates, or out of range "
+              "(internal error)");
+  return o;
+}
+
+#define LINALG_INSTANTIATE(T)                                                                                  \
+  template Observations<T> build_observations_sorted<T>(index_t, index_t, const std::int32_t*, const std::int32_t*, \
+                                                        const T*, const T*, const std::int32_t*, const std::int32_t*, \
+                                                        const T*, const T*, index_t, int, std::uint64_t);
+LINALG_INSTANTIATE(float)
+LINALG_INSTANTIATE(double)
+#undef LINALG_INSTANTIATE
+
 template Observations<float> build_observations<float>(index_t, index_t, const std::int64_t*, const std::int64_t*,
                                                        const float*, const float*, index_t, int, std::uint64_t);
 template Observations<double> build_observations<double>(index_t, index_t, const std::int64_t*, const std::int64_t*,

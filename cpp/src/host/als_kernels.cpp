@@ -56,6 +56,21 @@ void solve_rows(const RowSolveArgs<T>& a) {
 }
 
 template <class T>
+void design_rows(const T* other, index_t n, index_t k, index_t ld, bool biases, T* D, T* offset) {
+  require(k >= 1 && ld >= k + (biases ? 1 : 0), "design_rows: need 1 <= k and k (+1 with biases) <= ld");
+#pragma omp parallel for schedule(static) if (n * ld > (1 << 16))
+  for (index_t j = 0; j < n; ++j) {
+    const T* o = other + j * ld;
+    T* d = D + j * ld;
+    for (index_t c = 0; c < ld; ++c) d[c] = c < k ? o[c] : T(0);
+    if (biases) {
+      d[k] = T(1);
+      offset[j] = o[k];
+    }
+  }
+}
+
+template <class T>
 void sketch_rows(const T* D, index_t n, index_t kw, index_t ld, index_t s, int zeta, std::uint64_t seed, T* out) {
   require(s >= 1 && zeta >= 1 && zeta <= 31, "sketch_rows: need s >= 1 and 1 <= zeta <= 31");
   LINALG_ALS_CALL(sketch_rows_impl<T>, D, n, kw, ld, s, zeta, seed, out);
@@ -70,6 +85,7 @@ void predict_entries(const T* X, index_t ldx, const T* Y, index_t ldy, index_t k
 
 #define LINALG_INSTANTIATE(T)                                                                                \
   template void solve_rows<T>(const RowSolveArgs<T>&);                                                      \
+  template void design_rows<T>(const T*, index_t, index_t, index_t, bool, T*, T*);                          \
   template void sketch_rows<T>(const T*, index_t, index_t, index_t, index_t, int, std::uint64_t, T*);       \
   template void predict_entries<T>(const T*, index_t, const T*, index_t, index_t, const T*, index_t, const T*, \
                                    index_t, T, const std::int64_t*, const std::int64_t*, index_t, T*);

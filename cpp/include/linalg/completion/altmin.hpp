@@ -31,13 +31,24 @@
 //              k, as on the benchmark problem, that is no cheaper than
 //              Cholesky.)
 //
+// Memory: the observations are built and kept on the host (Observations,
+// O(nnz) integer work done once); the factors, designs and sketches are
+// context matrices. When the context's memory is not host memory (the CUDA
+// context), the constructor copies both layouts into context memory once,
+// so every half-step's O(|Omega| k) work runs where the factors live; only
+// the initialisation's biases and residual values are computed on the host
+// (once) and copied over. No entry of a context matrix is read or written
+// here except through the context's primitives.
+//
 // Sample splitting (the paper's theory mode): Omega is split into 2T + 1
 // disjoint random subsets; the initialisation uses subset 0 and half-step h
 // uses subset 1 + h mod 2T. Otherwise every step uses all of Omega.
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "linalg/completion/observations.hpp"
@@ -97,6 +108,12 @@ class AltMin {
     f_.Y = Matrix<T>(f_.ld, n);
     f_.X.zero();
     f_.Y.zero();
+    // Where the context's matrices live: views of the host layouts, or
+    // copies of them in context memory.
+    const MemorySpace* space = f_.X.space();
+    on_context_memory_ = space != nullptr && !space->host_accessible;
+    row_view_ = context_layout(obs_.by_row, row_copy_);
+    col_view_ = context_layout(obs_.by_col, col_copy_);
   }
 
   const Factors<T>& factors() const { return f_; }
@@ -153,8 +170,17 @@ class AltMin {
     for (index_t i = 0; i < m; ++i)
       for (std::int32_t e = R.ptr[i]; e < R.ptr[i + 1]; ++e)
         resid[e] = active(e) ? static_cast<S>((R.val[e] - f_.mean - rb[i] - cb[R.idx[e]]) / p) : S(0);
-    CsrView<S, std::int32_t> csr{resid.data(), R.idx.data(), R.ptr.data(), m, n, false};
-    lowrank::Operator<S> op(csr);
+    Buffer<S> resid_ctx;
+    auto make_operator = [&]() {
+      if (!on_context_memory_)
+        return lowrank::Operator<S>(CsrView<S, std::int32_t>{resid.data(), R.idx.data(), R.ptr.data(), m, n, false});
+      resid_ctx = Buffer<S>(nnz);
+      ctx_.als_upload(resid.data(), resid_ctx.data(), sizeof(S) * static_cast<std::size_t>(nnz));
+      return lowrank::Operator<S>(
+          CsrView<S, std::int32_t>{resid_ctx.data(), row_view_.idx, row_view_.ptr, m, n, false, nnz},
+          typename lowrank::Operator<S>::OnDevice{});
+    };
+    lowrank::Operator<S> op = make_operator();
     lowrank::RsvdOptions ro;
     ro.rank = k;
     ro.test_matrix.seed = o_.seed;
@@ -167,29 +193,41 @@ class AltMin {
     // Clip rows of U above the incoherence threshold, re-orthonormalise,
     // and keep each column's sign (Householder QR may flip it).
     Matrix<T> U(m, k);
-    for (index_t e = 0; e < m * k; ++e) U.data()[e] = static_cast<T>(svd.U.data()[e]);
+    convert_into(svd.U, U.view());
     const T tau = static_cast<T>(o_.clip * std::sqrt(static_cast<double>(k) / static_cast<double>(m)));
-    for (index_t i = 0; i < m; ++i) {
-      T s = T(0);
-      for (index_t c = 0; c < k; ++c) s += U.data()[i + c * m] * U.data()[i + c * m];
-      const T nr = std::sqrt(s);
-      if (nr > tau)
-        for (index_t c = 0; c < k; ++c) U.data()[i + c * m] *= tau / nr;
+    {
+      std::vector<double> norms(static_cast<std::size_t>(m));
+      ctx_.column_norms_sq(DenseView<const T>(U.view()).t(), norms.data());  // squared row norms
+      std::vector<T> scale(static_cast<std::size_t>(m));
+      for (index_t i = 0; i < m; ++i) {
+        const T nr = static_cast<T>(std::sqrt(norms[i]));
+        scale[i] = nr > tau ? tau / nr : T(1);
+      }
+      ctx_.scale_rows(U.view(), scale.data());
     }
     Matrix<T> Q(m, k);
     ctx_.copy(DenseView<const T>(U.view()), Q.view());
     ctx_.qr_thin(Q.view());
-    for (index_t c = 0; c < k; ++c) {
-      double d = 0.0;
-      for (index_t i = 0; i < m; ++i) d += static_cast<double>(Q.data()[i + c * m]) * U.data()[i + c * m];
-      const T sc = static_cast<T>((d < 0 ? -1.0 : 1.0) * std::sqrt(std::max<double>(svd.S[c], 0.0)));
-      for (index_t i = 0; i < m; ++i) f_.X.data()[c + i * ld] = Q.data()[i + c * m] * sc;
-      const T sv = static_cast<T>(std::sqrt(std::max<double>(svd.S[c], 0.0)));
-      for (index_t j = 0; j < n; ++j) f_.Y.data()[c + j * ld] = svd.Vt.data()[c + j * k] * sv;
+    std::vector<double> d(static_cast<std::size_t>(k));
+    {
+      Matrix<T> QU(k, k);  // diagonal: q_c . u_c
+      ctx_.gemm(T(1), DenseView<const T>(Q.view()).t(), DenseView<const T>(U.view()), T(0), QU.view());
+      ctx_.diagonal(DenseView<const T>(QU.view()), d.data());
     }
+    std::vector<T> sx(static_cast<std::size_t>(k)), sy(static_cast<std::size_t>(k));
+    for (index_t c = 0; c < k; ++c) {
+      sx[c] = static_cast<T>((d[c] < 0 ? -1.0 : 1.0) * std::sqrt(std::max<double>(svd.S[c], 0.0)));
+      sy[c] = static_cast<T>(std::sqrt(std::max<double>(svd.S[c], 0.0)));
+    }
+    // X's first k rows = (Q diag(sx))^T, Y's = diag(sy) Vt.
+    ctx_.scale_columns(Q.view(), sx.data());
+    ctx_.copy(DenseView<const T>(Q.view()).t(), DenseView<T>{f_.X.data(), k, m, ld, false});
+    const DenseView<T> Yk{f_.Y.data(), k, n, ld, false};
+    convert_into(svd.Vt, Yk);
+    ctx_.scale_rows(Yk, sy.data());
     if (o_.biases) {
-      for (index_t i = 0; i < m; ++i) f_.X.data()[k + i * ld] = rb[i];
-      for (index_t j = 0; j < n; ++j) f_.Y.data()[k + j * ld] = cb[j];
+      ctx_.from_host(rb.data(), DenseView<T>{f_.X.data() + k, 1, m, ld, false});
+      ctx_.from_host(cb.data(), DenseView<T>{f_.Y.data() + k, 1, n, ld, false});
     }
   }
 
@@ -205,35 +243,23 @@ class AltMin {
     const index_t kw = f_.kw, ld = f_.ld, k = f_.k;
     Matrix<T>& own = rows ? f_.X : f_.Y;
     const Matrix<T>& other = rows ? f_.Y : f_.X;
-    const Layout<T>& L = rows ? obs_.by_row : obs_.by_col;
     const index_t n_own = own.cols(), n_o = other.cols();
     // Design rows [f_j, 1 (biases), 0 pad] and the other side's bias.
     Matrix<T> D(ld, n_o);
-    D.zero();
-    std::vector<T> offset(o_.biases ? n_o : 0);
-#pragma omp parallel for schedule(static) if (n_o * ld > (1 << 16))
-    for (index_t j = 0; j < n_o; ++j) {
-      for (index_t c = 0; c < k; ++c) D.data()[c + j * ld] = other.data()[c + j * ld];
-      if (o_.biases) {
-        D.data()[k + j * ld] = T(1);
-        offset[j] = other.data()[k + j * ld];
-      }
-    }
+    Matrix<T> offset(o_.biases ? n_o : 0, 1);
+    ctx_.als_design(other.data(), n_o, k, ld, o_.biases, D.data(), o_.biases ? offset.data() : nullptr);
     std::vector<T> reg(kw, static_cast<T>(o_.reg));
-    row_loss_.assign(n_own, 0.0);
-    row_weight_.assign(n_own, 0.0);
     host::RowSolveArgs<T> a;
-    a.obs = L.view();
+    a.obs = rows ? row_view_ : col_view_;
     a.active_subset = obs_.subsets > 0 ? 1 + h % (obs_.subsets - 1) : -1;
     a.offset = o_.biases ? offset.data() : nullptr;
     a.mean = f_.mean;
     a.kw = kw;
     a.ld = ld;
     a.steps = o_.steps;
-    a.row_loss = row_loss_.data();
-    a.row_weight = row_weight_.data();
     const auto view_of = [&](const Matrix<T>& M) { return DenseView<T>{M.data(), kw, M.cols(), ld, false}; };
     bool whitened = false;
+    host::RowTotals totals;
     if (o_.solver == Solver::Sketch) {
       // Gram of a sparse sign sketch of D (of D itself when the sketch
       // would not be shorter), eigendecomposed.
@@ -247,22 +273,27 @@ class AltMin {
       } else {
         ctx_.gram(DenseView<const T>(view_of(D)).t(), G.view());
       }
-      std::vector<T> lam(kw);
+      std::vector<T> lam(kw), vec(static_cast<std::size_t>(kw * kw));
       ctx_.eigh(G.view(), lam.data());
+      ctx_.to_host(DenseView<const T>(G.view()), vec.data());  // the eigenvectors (kw x kw, small)
       const T top = lam[kw - 1];
       if (top > T(0) && std::isfinite(top)) {
         whitened = true;
         const T fl = top * std::numeric_limits<T>::epsilon() * T(16);
-        Matrix<T> Tm(kw, kw), Ti(kw, kw);  // T = V l^{-1/2}, T^{-1} = l^{1/2} V^T
+        // T = V l^{-1/2}, T^{-1} = l^{1/2} V^T, built on the host (kw x kw).
+        std::vector<T> tm(vec.size()), ti(vec.size());
         for (index_t c = 0; c < kw; ++c) {
           lam[c] = std::max(lam[c], fl);
           const T sq = std::sqrt(lam[c]);
           for (index_t r = 0; r < kw; ++r) {
-            Tm.data()[r + c * kw] = G.data()[r + c * kw] / sq;
-            Ti.data()[c + r * kw] = G.data()[r + c * kw] * sq;
+            tm[r + c * kw] = vec[r + c * kw] / sq;
+            ti[c + r * kw] = vec[r + c * kw] * sq;
           }
           reg[c] = static_cast<T>(o_.reg) / lam[c];
         }
+        Matrix<T> Tm(kw, kw), Ti(kw, kw);
+        ctx_.from_host(tm.data(), Tm.view());
+        ctx_.from_host(ti.data(), Ti.view());
         // Whitened design (rows D_j T) and warm start z_i = T^{-1} x_i, in
         // the transposed storage: D_w^T = T^T D^T, Z^T = T^{-1} X^T.
         Matrix<T> Dw(ld, n_o), Z(ld, n_own);
@@ -274,7 +305,7 @@ class AltMin {
         a.Z = Z.data();
         a.reg = reg.data();
         a.solver = host::RowSolver::PCG;
-        ctx_.als_solve_rows(a);
+        totals = ctx_.als_solve_rows(a);
         ctx_.gemm(T(1), DenseView<const T>(Tm.view()), DenseView<const T>(view_of(Z)), T(0), view_of(own));
       }
     }
@@ -283,30 +314,61 @@ class AltMin {
       a.Z = own.data();
       a.reg = reg.data();
       a.solver = o_.solver == Solver::Cholesky ? host::RowSolver::Cholesky : host::RowSolver::CG;
-      ctx_.als_solve_rows(a);
+      totals = ctx_.als_solve_rows(a);
     }
     StepStats st;
-    for (index_t i = 0; i < n_own; ++i) {
-      st.loss += row_loss_[i];
-      st.weight += row_weight_[i];
-    }
+    st.loss = totals.loss;
+    st.weight = totals.weight;
     // Pad entries are zero, so the squared norm of the padded storage is
-    // that of the factors and biases (a plain loop: O((m + n) ld)).
-    double norms = 0.0;
-    for (const Matrix<T>* F : {&f_.X, &f_.Y}) {
-      const index_t len = F->rows() * F->cols();
-      for (index_t e = 0; e < len; ++e) norms += static_cast<double>(F->data()[e]) * F->data()[e];
-    }
+    // that of the factors and biases.
+    const double norms = ctx_.frobenius_sq(DenseView<const T>(f_.X.view())) +
+                         ctx_.frobenius_sq(DenseView<const T>(f_.Y.view()));
     st.objective = st.loss + o_.reg * norms;
     return st;
   }
 
  private:
+  // The storage of a layout copied into context memory.
+  struct LayoutCopy {
+    Buffer<std::int32_t> ptr, idx;
+    Buffer<T> val, wt;
+    Buffer<std::uint16_t> subset;
+  };
+
+  template <class E>
+  const E* upload(const std::vector<E>& v, Buffer<E>& dst) const {
+    if (v.empty()) return nullptr;
+    dst = Buffer<E>(static_cast<index_t>(v.size()));
+    ctx_.als_upload(v.data(), dst.data(), sizeof(E) * v.size());
+    return dst.data();
+  }
+
+  host::ObsRows<T> context_layout(const Layout<T>& L, LayoutCopy& c) const {
+    if (!on_context_memory_) return L.view();
+    host::ObsRows<T> v;
+    v.rows = L.rows;
+    v.ptr = upload(L.ptr, c.ptr);
+    v.idx = upload(L.idx, c.idx);
+    v.val = upload(L.val, c.val);
+    v.wt = upload(L.wt, c.wt);
+    v.subset = upload(L.subset, c.subset);
+    return v;
+  }
+
+  // dst = src, converting float to T where they differ.
+  template <class S>
+  void convert_into(const Matrix<S>& src, DenseView<T> dst) const {
+    if constexpr (std::is_same_v<S, T>) ctx_.copy(DenseView<const T>(src.view()), dst);
+    else ctx_.template convert<S, T>(DenseView<const S>(src.view()), dst);
+  }
+
   Ctx ctx_;
   Observations<T> obs_;
   AltMinOptions o_;
   Factors<T> f_;
-  std::vector<double> row_loss_, row_weight_;
+  bool on_context_memory_ = false;
+  LayoutCopy row_copy_, col_copy_;
+  host::ObsRows<T> row_view_, col_view_;
 };
 
 }  // namespace linalg::completion

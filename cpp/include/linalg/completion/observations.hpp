@@ -41,4 +41,16 @@ template <class T>
 Observations<T> build_observations(index_t m, index_t n, const std::int64_t* rows, const std::int64_t* cols,
                                    const T* vals, const T* weights, index_t len, int subsets, std::uint64_t seed);
 
+// The same layouts from the entries sorted both ways, without duplicates
+// (linalg.completion sorts them on the device for CuPy input): (rows,
+// cols, vals, weights) by (row, col) and (rows_c, cols_c, vals_c,
+// weights_c) by (col, row). Sequential copies and one parallel pass per
+// layout (pointers, sample-split draws, and a check of the order and the
+// ranges: invalid_argument when wrong).
+template <class T>
+Observations<T> build_observations_sorted(index_t m, index_t n, const std::int32_t* rows, const std::int32_t* cols,
+                                          const T* vals, const T* weights, const std::int32_t* rows_c,
+                                          const std::int32_t* cols_c, const T* vals_c, const T* weights_c,
+                                          index_t len, int subsets, std::uint64_t seed);
+
 }  // namespace linalg::completion

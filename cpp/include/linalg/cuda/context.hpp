@@ -135,6 +135,24 @@ class Cuda {
   // --- weighted --- (cpp/cuda/weighted_kernels.cu)
 
   // --- completion --- (cpp/cuda/als_kernels.cu)
+  // Same meaning as host::Host's (host/als_kernels.hpp). The observation
+  // arrays, design, offset and Z of RowSolveArgs are device memory; reg is
+  // host memory (kw scalars). CG / PCG: one warp per row; Cholesky: one warp
+  // per row with the kw x kw normal equations in shared memory.
+  template <class T>
+  host::RowTotals als_solve_rows(const host::RowSolveArgs<T>& a) const;
+  template <class T>
+  void als_sketch_rows(const T* D, index_t n, index_t kw, index_t ld, index_t s, int zeta, std::uint64_t seed,
+                       T* out) const;
+  template <class T>
+  void als_design(const T* other, index_t n, index_t k, index_t ld, bool biases, T* D, T* offset) const;
+  // Host bytes into device memory (returns once the source may be freed).
+  void als_upload(const void* src, void* dst, std::size_t bytes) const;
+  // out[t] = mean + x_{r_t} . y_{c_t} (+ xb[r_t * xbs] + yb[c_t * ybs]); all device memory.
+  template <class T>
+  void als_predict(const T* X, index_t ldx, const T* Y, index_t ldy, index_t k, const T* xb, index_t xbs,
+                   const T* yb, index_t ybs, T mean, const std::int64_t* r, const std::int64_t* c, index_t len,
+                   T* out) const;
 
   // --- tucker --- (cpp/cuda/tensor_kernels.cu; max_abs also serves the selection code)
   // Strided batches, as in host::Host: batch b of a view has its data

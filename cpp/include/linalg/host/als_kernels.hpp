@@ -20,7 +20,9 @@ enum class RowSolver {
 };
 
 // Observations stored by the rows of the side being updated (CSR of the
-// observed matrix, or CSR of its transpose).
+// observed matrix, or CSR of its transpose). Through an execution context
+// (Host::als_solve_rows, cuda::Cuda::als_solve_rows) the arrays are context
+// memory: host memory for the host context, device memory for CUDA.
 template <class T>
 struct ObsRows {
   index_t rows = 0;
@@ -29,6 +31,13 @@ struct ObsRows {
   const T* val = nullptr;
   const T* wt = nullptr;                // per-entry weights, or null (all 1)
   const std::uint16_t* subset = nullptr;  // subset id of each entry, or null
+};
+
+// What a half-step's row solves add up to: the weighted squared residual
+// of every row after its update and the sum of the active weights.
+struct RowTotals {
+  double loss = 0.0;
+  double weight = 0.0;
 };
 
 // One half-step: for every row i, with a_j the design rows of its observed
@@ -40,11 +49,11 @@ struct RowSolveArgs {
   ObsRows<T> obs;
   int active_subset = -1;   // >= 0: use only entries of that subset
   const T* design = nullptr;  // row j of the other side at design + j * ld (kw used, zero padded to ld)
-  const T* offset = nullptr;  // per other-side index, or null
+  const T* offset = nullptr;  // per other-side index (a long vector: context memory), or null
   T mean = T(0);
   index_t kw = 0, ld = 0;
   T* Z = nullptr;             // own row i at Z + i * ld; pad entries stay 0
-  const T* reg = nullptr;     // kw diagonal regulariser
+  const T* reg = nullptr;     // kw diagonal regulariser (host memory, as every short vector)
   RowSolver solver = RowSolver::Cholesky;
   int steps = 3;              // CG / PCG steps per row
   double* row_loss = nullptr;   // weighted squared residual of row i after its update, or null
@@ -53,6 +62,13 @@ struct RowSolveArgs {
 
 template <class T>
 void solve_rows(const RowSolveArgs<T>& a);
+
+// The design of a half-step from the other side's padded rows (n rows at
+// other + j * ld): D (ld x n, column-major) gets column j = [other_j[0..k),
+// 1 if biases, 0 ...], and offset[j] = other_j[k] (the other side's bias)
+// when biases (offset may then not be null).
+template <class T>
+void design_rows(const T* other, index_t n, index_t k, index_t ld, bool biases, T* D, T* offset);
 
 // Sparse sign sketch of the rows of D (n rows at D + j * ld, kw used):
 // out (s x kw, column-major, ld s) = S D where column j of S holds

@@ -195,9 +195,22 @@ struct Host {
 
   // --- completion ---
   // Per-row regularised least squares of one alternating-minimisation
-  // half-step (host/als_kernels.hpp).
+  // half-step (host/als_kernels.hpp); the context fills a.row_loss /
+  // a.row_weight itself and returns their sums (in row order).
   template <class T>
-  void als_solve_rows(const RowSolveArgs<T>& a) const { solve_rows(a); }
+  RowTotals als_solve_rows(const RowSolveArgs<T>& a) const {
+    std::vector<double> loss(static_cast<std::size_t>(a.obs.rows)), weight(loss.size());
+    RowSolveArgs<T> b = a;
+    b.row_loss = loss.data();
+    b.row_weight = weight.data();
+    solve_rows(b);
+    RowTotals t;
+    for (std::size_t i = 0; i < loss.size(); ++i) {
+      t.loss += loss[i];
+      t.weight += weight[i];
+    }
+    return t;
+  }
   // out (s x kw) = sparse sign sketch of the n rows of D (row j at D + j ld).
   template <class T>
   void als_sketch_rows(const T* D, index_t n, index_t kw, index_t ld, index_t s, int zeta, std::uint64_t seed,
@@ -258,6 +271,16 @@ struct Host {
   static V shifted(V v, index_t by) {
     v.data += by;
     return v;
+  }
+
+  // The half-step design and the other side's biases (host/als_kernels.hpp).
+  template <class T>
+  void als_design(const T* other, index_t n, index_t k, index_t ld, bool biases, T* D, T* offset) const {
+    design_rows(other, n, k, ld, biases, D, offset);
+  }
+  // Copy host bytes into context memory (the observation layouts).
+  void als_upload(const void* src, void* dst, std::size_t bytes) const {
+    if (bytes) std::memcpy(dst, src, bytes);
   }
 };
 
