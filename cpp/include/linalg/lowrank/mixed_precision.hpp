@@ -28,8 +28,15 @@ SvdFactors<T> exact_projection(const Ctx& ctx, const Operator<T>& A, DenseView<c
                                const Progress& progress) {
   const index_t m = A.rows(), n = A.cols(), k = V_found.cols;
   Matrix<T> V(n, k);
-  if constexpr (std::is_same_v<F, T>) ctx.copy(V_found, V.view());
-  else ctx.convert(V_found, V.view());
+  if constexpr (std::is_same_v<F, T>) {
+    ctx.copy(V_found, V.view());
+  } else if (!V_found.trans) {
+    ctx.convert(V_found, V.view());
+  } else {  // convert keeps the layout: convert the stored k x n, then transpose
+    Matrix<T> Vt(k, n);
+    ctx.convert(V_found.t(), Vt.view());
+    ctx.copy(DenseView<const T>(Vt.view()).t(), V.view());
+  }
   orthonormalize(ctx, V.view());  // exact orthonormality in T
   if (progress) progress(1, 1, "exact pass");
   Matrix<T> Y(m, k);
