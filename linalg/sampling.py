@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from . import _core
+from . import _core, _device
 from ._validate import as_matrix, as_seed, check_choice, check_int
 from ._results import Unpacks
 
@@ -72,10 +72,28 @@ class RowSample(Unpacks):
 # input checks
 # --------------------------------------------------------------------------
 
+def _xp(A):
+    """CuPy for a device array, else NumPy."""
+    if _device.is_device(A):
+        import cupy
+
+        return cupy
+    return np
+
+
 def _dense(A, check_finite):
-    """A as a 2-D float array (C or F order, no copy); sparse A densified once."""
+    """A as a 2-D float array (C or F order, no copy); sparse A densified once.
+    A CuPy array (or cupyx sparse matrix) stays on its device."""
     import scipy.sparse as sp
 
+    if _device.is_device(A):
+        import cupyx.scipy.sparse as csp
+
+        if csp.issparse(A):
+            _device.as_device_matrix(A, "A", check_finite)  # dtype and finiteness checks
+            A = A.toarray()
+            check_finite = False
+        return _device.as_device_matrix(A, "A", check_finite)[1]
     if sp.issparse(A):
         if A.ndim != 2:
             raise ValueError(f"A must be 2-D, got shape {A.shape}")
@@ -169,7 +187,9 @@ def leverage_scores(A, *, method="exact", eps=0.1, ridge=0.0, seed=None, check_f
     ----------
     A : (n, d) array_like (sparse input is densified)
         float32 stays float32 (the Gram matrix is summed in float64);
-        integers become float64.
+        integers become float64. A CuPy array runs the same algorithm on
+        its GPU (CUDA build, current CuPy stream) and returns a CuPy array:
+        the CPU scores for the same seed, to rounding.
     method : {"exact", "sketch"}
     eps : float in (0, 1), default 0.1
         Target relative error of every score (``"sketch"``).
@@ -202,8 +222,12 @@ def leverage_scores(A, *, method="exact", eps=0.1, ridge=0.0, seed=None, check_f
     ridge = _check_real(ridge, "ridge", 0.0, low_open=False)
     A = _dense(A, check_finite)
     s = as_seed(seed) if method == "sketch" else 0
-    with _one_blas_thread():
-        q, info = _core.leverage_scores(A, method == "sketch", eps, ridge, seed=s)
+    if _device.is_device(A):
+        stream, dev = _device.stream_and_device(A)
+        q, info = _core.cuda_leverage_scores(A, stream, dev, method == "sketch", eps, ridge, seed=s)
+    else:
+        with _one_blas_thread():
+            q, info = _core.leverage_scores(A, method == "sketch", eps, ridge, seed=s)
     q = _out(q, A)
     return (q, info) if return_info else q
 
@@ -240,6 +264,9 @@ def lewis_weights(A, p, *, max_iter=100, tol=1e-8, method="exact", eps=0.1, seed
     Parameters
     ----------
     A : (n, d) array_like
+        A CuPy array runs on its GPU (the passes over A there; the
+        elementwise update of the n weights on the host) and gives a CuPy
+        array.
     p : float in (0, 4)
     max_iter : int >= 1
     tol : float > 0
@@ -272,8 +299,12 @@ def lewis_weights(A, p, *, max_iter=100, tol=1e-8, method="exact", eps=0.1, seed
     eps = _check_real(eps, "eps", 0.0, 1.0)
     A = _dense(A, check_finite)
     s = as_seed(seed) if method == "sketch" else 0
-    with _one_blas_thread():
-        w, info = _core.lewis_weights(A, p, max_iter, tol, method == "sketch", eps, seed=s)
+    if _device.is_device(A):
+        stream, dev = _device.stream_and_device(A)
+        w, info = _core.cuda_lewis_weights(A, stream, dev, p, max_iter, tol, method == "sketch", eps, seed=s)
+    else:
+        with _one_blas_thread():
+            w, info = _core.lewis_weights(A, p, max_iter, tol, method == "sketch", eps, seed=s)
     w = _out(w, A)
     return (w, info) if return_info else w
 
@@ -308,6 +339,9 @@ def lp_sensitivities(A, p, *, method="bound", check_finite=True):
     problems only, n <= 5000 enforced); p = 2 returns the exact leverage
     scores. Other p: ``ValueError``.
 
+    A CuPy A gives a CuPy result (the bounds on its GPU; the p = 1 linear
+    programs of ``method="exact"`` run on the host, on a copy of A).
+
     Returns
     -------
     (n,) float64 ndarray
@@ -324,29 +358,32 @@ def lp_sensitivities(A, p, *, method="bound", check_finite=True):
     p = _check_p(p)
     check_choice(method, "method", ("bound", "exact"))
     A = _dense(A, check_finite)
+    xp = _xp(A)
     n, d = A.shape
     if method == "exact":
         if p == 2.0:
-            return np.asarray(leverage_scores(A, check_finite=False), dtype=np.float64)
+            return xp.asarray(leverage_scores(A, check_finite=False), dtype=np.float64)
         if p != 1.0:
             raise ValueError(f"method='exact' supports p = 1 (linear programs) and p = 2 (leverage scores), got p={p:g}")
         if n > EXACT_MAX_ROWS:
             raise ValueError(f"method='exact' solves n linear programs of n + d variables: n={n} exceeds "
                              f"{EXACT_MAX_ROWS}; use method='bound'")
+        if xp is not np:  # HiGHS runs on the host
+            return xp.asarray(_l1_sensitivities_lp(xp.asnumpy(A).astype(np.float64)))
         return _l1_sensitivities_lp(np.asarray(A, dtype=np.float64))
     tau, info = leverage_scores(A, check_finite=False, return_info=True)
-    tau = np.clip(np.asarray(tau, dtype=np.float64), 0.0, 1.0)
+    tau = xp.clip(xp.asarray(tau, dtype=np.float64), 0.0, 1.0)
     r = max(int(info["rank"]), 1)
     if p == 2.0:
         return tau
     if p < 2.0:
-        bound = np.minimum(tau ** (p / 2.0), np.asarray(lewis_weights(A, p, check_finite=False), np.float64))
+        bound = xp.minimum(tau ** (p / 2.0), xp.asarray(lewis_weights(A, p, check_finite=False), np.float64))
     elif p < 4.0:
-        w = np.asarray(lewis_weights(A, p, check_finite=False), np.float64)
-        bound = np.minimum(r ** (p / 2.0 - 1.0) * w, n ** (p / 2.0 - 1.0) * tau ** (p / 2.0))
+        w = xp.asarray(lewis_weights(A, p, check_finite=False), np.float64)
+        bound = xp.minimum(r ** (p / 2.0 - 1.0) * w, n ** (p / 2.0 - 1.0) * tau ** (p / 2.0))
     else:
         bound = n ** (p / 2.0 - 1.0) * tau ** (p / 2.0)
-    return np.minimum(bound, 1.0)
+    return xp.minimum(bound, 1.0)
 
 
 def _l1_sensitivities_lp(A):
@@ -375,23 +412,25 @@ def _l1_sensitivities_lp(A):
 # --------------------------------------------------------------------------
 
 def _scores_for(A, p, scores, n, check_finite):
+    xp = _xp(A)
     if isinstance(scores, str):
         check_choice(scores, "scores", SCORES)
         if scores == "uniform":
-            return np.ones(n)
+            return xp.ones(n)
         if scores == "leverage":
-            return np.asarray(leverage_scores(A, check_finite=check_finite), np.float64)
+            return xp.asarray(leverage_scores(A, check_finite=check_finite), np.float64)
         if scores == "root_leverage":
-            return np.sqrt(np.asarray(leverage_scores(A, check_finite=check_finite), np.float64))
+            return xp.sqrt(xp.asarray(leverage_scores(A, check_finite=check_finite), np.float64))
         if scores == "lewis":
-            return np.asarray(lewis_weights(A, p, check_finite=check_finite), np.float64)
+            return xp.asarray(lewis_weights(A, p, check_finite=check_finite), np.float64)
         return lp_sensitivities(A, p, check_finite=check_finite)
-    s = np.asarray(scores, dtype=np.float64)
+    _device.check_same_kind(xp is not np, scores, "scores")
+    s = xp.asarray(scores, dtype=np.float64)
     if s.shape != (n,):
         raise ValueError(f"scores must be one of {SCORES} or an array of shape ({n},), got shape {s.shape}")
-    if not np.all(np.isfinite(s)) or np.any(s < 0):
+    if not bool(xp.all(xp.isfinite(s))) or bool(xp.any(s < 0)):
         raise ValueError("scores must be finite and >= 0")
-    if not np.any(s > 0):
+    if not bool(xp.any(s > 0)):
         raise ValueError("scores must not all be zero")
     return s
 
@@ -429,6 +468,11 @@ def sample_rows(A, m, *, p=2, scores="leverage", scheme="poisson", seed=None, ch
         The uniforms are Philox draws keyed by the seed (any thread count
         gives the same sample).
 
+    A CuPy A (with CuPy ``scores``, if given as an array) samples on its
+    GPU and returns CuPy arrays: the uniforms are the same Philox draws as
+    on the host, so the sample is the CPU's (up to scores within rounding
+    of a threshold).
+
     Returns
     -------
     RowSample
@@ -451,24 +495,33 @@ def sample_rows(A, m, *, p=2, scores="leverage", scheme="poisson", seed=None, ch
     n = mat.shape[0]
     m = check_int(m, "m", 1, n)
     s = _scores_for(mat, p, scores, n, check_finite=False)
+    xp = _xp(mat)
+    if xp is np:
+        def uniforms(salt, count):
+            return _core.sampling_uniforms(key, salt, count)
+    else:
+        stream, dev = _device.stream_and_device(mat)
+
+        def uniforms(salt, count):
+            return _core.cuda_sampling_uniforms(key, salt, count, stream, dev)
     total = float(s.sum())
     key = as_seed(seed)
     if scheme == "poisson":
-        pi = np.minimum(1.0, m * s / total)
-        u = _core.sampling_uniforms(key, 0, n)
-        idx = np.flatnonzero(u < pi)
+        pi = xp.minimum(1.0, m * s / total)
+        u = uniforms(0, n)
+        idx = xp.flatnonzero(u < pi)
         probs = pi[idx]
         weights = probs ** (-1.0 / p)
     else:
         q = s / total
-        cdf = np.cumsum(q)
-        u = _core.sampling_uniforms(key, 1, m) * cdf[-1]
-        draws = np.minimum(np.searchsorted(cdf, u, side="right"), n - 1)
-        idx, counts = np.unique(draws, return_counts=True)
+        cdf = xp.cumsum(q)
+        u = uniforms(1, m) * cdf[-1]
+        draws = xp.minimum(xp.searchsorted(cdf, u, side="right"), n - 1)
+        idx, counts = xp.unique(draws, return_counts=True)
         probs = q[idx]
         weights = (counts / (m * probs)) ** (1.0 / p)
     return RowSample(idx.astype(np.int64), weights, probs, {"scheme": scheme, "p": p, "m": m,
-                                                             "expected_size": float(np.minimum(1.0, m * s / total).sum())
+                                                             "expected_size": float(xp.minimum(1.0, m * s / total).sum())
                                                              if scheme == "poisson" else m})
 
 

@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from . import _core
+from . import _core, _device
 from ._validate import as_matrix, as_seed, check_choice, check_int
 
 KINDS = ("gaussian", "sparse_sign", "countsketch")
@@ -39,7 +39,10 @@ def sketch(A, d, *, kind="gaussian", axis=0, seed=None, zeta=8, check_finite=Tru
     Parameters
     ----------
     A : (n, k) or (k, n) ndarray or scipy.sparse matrix
-        float32 stays float32; integers become float64 once.
+        float32 stays float32; integers become float64 once. A CuPy array
+        or ``cupyx.scipy.sparse`` matrix is sketched on its GPU (CUDA build,
+        current CuPy stream) with the same S, and gives a CuPy array (the
+        same sums, added in another order).
     d : int
         Sketch size, ``d >= 1`` (it may exceed n).
     kind : {"gaussian", "sparse_sign", "countsketch"}
@@ -74,7 +77,15 @@ def sketch(A, d, *, kind="gaussian", axis=0, seed=None, zeta=8, check_finite=Tru
     if axis == 1:
         At = A.T  # a view (dense) or the CSC/CSR transpose (sparse): no copy
         return sketch(At, d, kind=kind, axis=0, seed=s, zeta=zeta, check_finite=check_finite).T
-    mat = as_matrix(A, "A", check_finite)
+    mat = as_matrix(A, "A", check_finite, device=True)
+    if mat[0] == "cuda-dense":
+        stream, dev = _device.stream_and_device(mat[1])
+        return _core.cuda_row_sketch_dense(mat[1], stream, dev, kind, d, zeta, s)
+    if mat[0] == "cuda-csr":
+        data, indices, indptr, stored = mat[1]
+        stream, dev = _device.stream_and_device(data)
+        return _core.cuda_row_sketch_csr(data, indices, indptr, stored[0], stored[1], mat[2], stream, dev, kind, d,
+                                         zeta, s)
     if mat[0] == "dense":
         return _core.row_sketch_dense(mat[1], kind, d, zeta, s)
     data, indices, indptr, stored = mat[1]

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from . import _core
+from . import _core, _device
 from ._results import SVDResult
 from ._validate import as_matrix, as_seed, check_choice, check_int, shape_of
 
@@ -63,25 +63,34 @@ class WeightedSVDResult(SVDResult):
         return float(self.history[-1])
 
 
-def _vector_weights(w, n, name, dtype):
+def _xp(on_device):
+    """The array module of the inputs: CuPy for device inputs, else NumPy."""
+    if on_device:
+        import cupy
+
+        return cupy
+    return np
+
+
+def _vector_weights(w, n, name, dtype, xp=np):
     if w is None:
         return None
-    w = np.asarray(w)
+    w = xp.asarray(w)
     if w.dtype.kind not in "fiub":
         raise TypeError(f"{name} must be a real numeric vector, got dtype {w.dtype}")
     if w.ndim != 1 or w.shape[0] != n:
         raise ValueError(f"{name} must be a vector of length {n}, got shape {w.shape}")
-    w = np.ascontiguousarray(w, dtype=dtype)
-    if not np.isfinite(w).all():
+    w = xp.ascontiguousarray(w, dtype=dtype)
+    if not bool(xp.isfinite(w).all()):
         raise ValueError(f"{name} contains NaN or Inf")
-    if not (w > 0).all():
+    if not bool((w > 0).all()):
         raise ValueError(f"{name} must be positive (a zero weight leaves its row/column unconstrained; "
                          "pass elementwise weights= for missing entries)")
     return w
 
 
-def _matrix_weights(w, shape, a):
-    w = np.asarray(w)
+def _matrix_weights(w, shape, a, xp=np):
+    w = xp.asarray(w)
     if w.dtype.kind not in "fiub":
         raise TypeError(f"weights must be a real numeric array, got dtype {w.dtype}")
     if w.shape != shape:
@@ -89,12 +98,12 @@ def _matrix_weights(w, shape, a):
     # The same memory layout as A, so that the one-pass kernels walk both
     # in order (a copy only when dtype or layout differ).
     order = "F" if a.flags.f_contiguous or min(shape) == 1 else "C"
-    w = np.asarray(w, dtype=a.dtype, order=order)
-    if not np.isfinite(w).all():
+    w = xp.asarray(w, dtype=a.dtype, order=order)
+    if not bool(xp.isfinite(w).all()):
         raise ValueError("weights contain NaN or Inf")
-    if (w < 0).any():
+    if bool((w < 0).any()):
         raise ValueError("weights must be non-negative")
-    if not (w > 0).any():
+    if not bool((w > 0).any()):
         raise ValueError("weights are all zero: nothing is observed")
     return w
 
@@ -154,6 +163,10 @@ def weighted_svd(A, rank, *, row_weights=None, col_weights=None, weights=None, m
     A : (m, n) ndarray or scipy.sparse matrix
         float32 stays float32 (weights are converted to A's dtype), float64
         stays float64; integers become float64. C or F order without a copy.
+        A CuPy array or ``cupyx.scipy.sparse`` matrix (with CuPy weights)
+        runs the same algorithm on its GPU (CUDA build, current CuPy
+        stream): ``U``, ``S``, ``Vh`` come back as CuPy arrays, ``history``
+        as NumPy; the same seed gives the CPU result to rounding.
     rank : int
         ``1 <= rank <= min(m, n)``.
     row_weights, col_weights : (m,), (n,) array_like, optional
@@ -198,7 +211,11 @@ def weighted_svd(A, rank, *, row_weights=None, col_weights=None, weights=None, m
         raise ValueError("give either weights= (elementwise) or row_weights=/col_weights=, not both")
     if method == "closed_form" and weights is not None:
         raise ValueError("method='closed_form' needs row_weights/col_weights (W = u v^T), not elementwise weights")
-    mat = as_matrix(A, "A", check_finite)
+    on_device = _device.is_device(A)
+    for w_, nm in ((row_weights, "row_weights"), (col_weights, "col_weights"), (weights, "weights")):
+        _device.check_same_kind(on_device, w_, nm)
+    xp = _xp(on_device)
+    mat = as_matrix(A, "A", check_finite, device=True)
     m, n = shape_of(mat)
     k = check_int(rank, "rank", 1, min(m, n))
     p = check_int(oversample, "oversample", 0)
@@ -212,17 +229,29 @@ def weighted_svd(A, rank, *, row_weights=None, col_weights=None, weights=None, m
     if exact is not None and not isinstance(exact, (bool, np.bool_)):
         raise TypeError(f"exact must be None or a bool, got {type(exact).__name__}")
     key = as_seed(seed)
-    dtype = mat[1].dtype if mat[0] == "dense" else mat[1][0].dtype
+    dense_kind = "cuda-dense" if on_device else "dense"
+    dtype = mat[1].dtype if mat[0] == dense_kind else mat[1][0].dtype
 
     iterative = weights is not None or method in ("em", "als")
     if not iterative:
-        u = _vector_weights(row_weights, m, "row_weights", dtype)
-        v = _vector_weights(col_weights, n, "col_weights", dtype)
+        u = _vector_weights(row_weights, m, "row_weights", dtype, xp)
+        v = _vector_weights(col_weights, n, "col_weights", dtype, xp)
         if exact is None:
-            exact = mat[0] == "dense" and (m * n <= _EXACT_ENTRIES or k + p >= min(m, n))
-        if exact and mat[0] != "dense":
-            mat = ("dense", np.asarray(A.toarray(), dtype=dtype))
+            exact = mat[0] == dense_kind and (m * n <= _EXACT_ENTRIES or k + p >= min(m, n))
+        if exact and mat[0] != dense_kind:
+            mat = (dense_kind, xp.asarray(A.toarray(), dtype=dtype))
         qq = -1 if q is None else q
+        if on_device:
+            if mat[0] == "cuda-dense":
+                stream, dev = _device.stream_and_device(mat[1])
+                U, S, Vh, hist, info = _core.cuda_weighted_closed_form_dense(mat[1], u, v, stream, dev, k, p, qq, key,
+                                                                             bool(exact))
+            else:
+                data, indices, indptr, stored = mat[1]
+                stream, dev = _device.stream_and_device(data)
+                U, S, Vh, hist, info = _core.cuda_weighted_closed_form_csr(data, indices, indptr, stored[0], stored[1],
+                                                                           mat[2], u, v, stream, dev, k, p, qq, key)
+            return WeightedSVDResult(U, S, Vh, info, hist)
         with threadpool_limits(limits=1, user_api="blas") if (m * n < _SMALL_ENTRIES or mat[0] != "dense") \
                 else _null():
             if mat[0] == "dense":
@@ -233,18 +262,22 @@ def weighted_svd(A, rank, *, row_weights=None, col_weights=None, weights=None, m
                                                                       mat[2], u, v, k, p, qq, key)
         return WeightedSVDResult(U, S, Vh, info, hist)
 
-    a = mat[1] if mat[0] == "dense" else np.asarray(A.toarray(), dtype=dtype)
+    a = mat[1] if mat[0] == dense_kind else xp.asarray(A.toarray(), dtype=dtype)
     if not (a.flags.f_contiguous or a.flags.c_contiguous):
-        a = np.asfortranarray(a)  # the weights will be laid out the same way
+        a = xp.asfortranarray(a)  # the weights will be laid out the same way
     if weights is None:
-        u = _vector_weights(row_weights, m, "row_weights", dtype)
-        v = _vector_weights(col_weights, n, "col_weights", dtype)
-        w = np.outer(np.ones(m, dtype) if u is None else u, np.ones(n, dtype) if v is None else v)
-        w = np.asarray(w, order="F" if a.flags.f_contiguous or min(m, n) == 1 else "C")
+        u = _vector_weights(row_weights, m, "row_weights", dtype, xp)
+        v = _vector_weights(col_weights, n, "col_weights", dtype, xp)
+        w = xp.outer(xp.ones(m, dtype) if u is None else u, xp.ones(n, dtype) if v is None else v)
+        w = xp.asarray(w, order="F" if a.flags.f_contiguous or min(m, n) == 1 else "C")
     else:
-        w = _matrix_weights(weights, (m, n), a)
+        w = _matrix_weights(weights, (m, n), a, xp)
     meth = "em" if method in ("auto", "em") else "als"
     qq = 1 if q is None else q
+    if on_device:
+        stream, dev = _device.stream_and_device(a)
+        U, S, Vh, hist, info = _core.cuda_weighted_iterative_dense(a, w, stream, dev, meth, k, p, qq, iters, tol, key)
+        return WeightedSVDResult(U, S, Vh, info, hist)
     with threadpool_limits(limits=1, user_api="blas") if m * n < _SMALL_ENTRIES else _null():
         U, S, Vh, hist, info = _core.weighted_iterative_dense(a, w, meth, k, p, qq, iters, tol, key)
     return WeightedSVDResult(U, S, Vh, info, hist)
@@ -278,7 +311,8 @@ def fwsvd(W, fisher, rank, *, axis=1, exact=None, seed=None, check_finite=True):
 
     Parameters
     ----------
-    W : (out, in) array (for ``axis=1``)
+    W : (out, in) array (for ``axis=1``); a CuPy array (with a CuPy
+        ``fisher``) runs on its GPU and gives CuPy factors.
     fisher : array of W's shape (per-parameter squared-gradient sums) or a
         vector of length ``W.shape[axis]`` (importances already reduced);
         the importances must be positive.
@@ -304,11 +338,14 @@ def fwsvd(W, fisher, rank, *, axis=1, exact=None, seed=None, check_finite=True):
     """
     if axis not in (0, 1) or isinstance(axis, bool):
         raise ValueError(f"axis must be 0 or 1 (the input-feature dimension of W), got {axis!r}")
-    mat = as_matrix(W, "W", check_finite)
-    if mat[0] != "dense":
+    on_device = _device.is_device(W)
+    _device.check_same_kind(on_device, fisher, "fisher")
+    xp = _xp(on_device)
+    mat = as_matrix(W, "W", check_finite, device=True)
+    if mat[0] not in ("dense", "cuda-dense"):
         raise TypeError("fwsvd takes a dense W")
     w = mat[1]
-    f = np.asarray(fisher)
+    f = xp.asarray(fisher)
     if f.dtype.kind not in "fiub":
         raise TypeError(f"fisher must be a real numeric array, got dtype {f.dtype}")
     if f.shape == w.shape:
@@ -318,12 +355,12 @@ def fwsvd(W, fisher, rank, *, axis=1, exact=None, seed=None, check_finite=True):
     else:
         raise ValueError(f"fisher must have W's shape {w.shape} or be a vector of length "
                          f"W.shape[{axis}] = {w.shape[axis]}, got shape {f.shape}")
-    if not np.isfinite(imp).all():
+    if not bool(xp.isfinite(imp).all()):
         raise ValueError("fisher contains NaN or Inf")
-    if not (imp > 0).all():
+    if not bool((imp > 0).all()):
         raise ValueError("fisher importances must be positive for every input feature "
                          "(add a small floor, e.g. fisher + 1e-12 * fisher.mean())")
     kw = {"col_weights": imp} if axis == 1 else {"row_weights": imp}
     res = weighted_svd(w, rank, exact=exact, seed=seed, check_finite=False, **kw)
-    r = np.sqrt(res.S)
+    r = xp.sqrt(res.S)
     return res.U * r, r[:, None] * res.Vh

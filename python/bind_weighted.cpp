@@ -10,27 +10,15 @@
 #include <optional>
 
 #include "convert.hpp"
+#include "weighted_glue.hpp"
 #include "linalg/lowrank/weighted_api.hpp"
 
 namespace nb = nanobind;
 using namespace linalg;
+using linalg::py::rsvd_options;
+using linalg::py::weighted_report;
 
 namespace {
-
-nb::dict weighted_report(const lowrank::WeightedReport& r) {
-  nb::dict d;
-  d["method"] = r.method;
-  d["iterations"] = r.iterations;
-  d["converged"] = r.converged;
-  d["passes"] = r.passes;
-  d["basis_size"] = r.basis_size;
-  if (r.method == "em") d["fallbacks"] = r.fallbacks;
-  if (r.method == "als") {
-    d["ridged_solves"] = r.ridged;
-    d["half_step_history"] = py::to_numpy(std::vector<double>(r.half_history));
-  }
-  return d;
-}
 
 template <class T>
 const T* weights_ptr(const std::optional<py::In1<T>>& w, index_t n, const char* name) {
@@ -38,15 +26,6 @@ const T* weights_ptr(const std::optional<py::In1<T>>& w, index_t n, const char* 
   require(static_cast<index_t>(w->shape(0)) == n && w->stride(0) == 1,
           std::string(name) + " must be a contiguous vector of the matching length");
   return w->data();
-}
-
-lowrank::RsvdOptions rsvd_options(index_t rank, index_t oversample, int power_iters, std::uint64_t seed) {
-  lowrank::RsvdOptions c;
-  c.rank = rank;
-  c.oversample = oversample;
-  c.power_iters = power_iters;
-  c.test_matrix.seed = seed;
-  return c;
 }
 
 template <class T>

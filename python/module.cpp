@@ -20,6 +20,8 @@ void bind_cuda_lowrank(nb::module_& m);
 void bind_cuda_tensor(nb::module_& m);
 void bind_cuda_selection(nb::module_& m);
 void bind_cuda_completion(nb::module_& m);
+void bind_cuda_weighted(nb::module_& m);
+void bind_cuda_sampling(nb::module_& m);
 #endif
 
 NB_MODULE(_core, m) {
@@ -52,5 +54,7 @@ NB_MODULE(_core, m) {
   bind_cuda_tensor(m);
   bind_cuda_selection(m);
   bind_cuda_completion(m);
+  bind_cuda_weighted(m);
+  bind_cuda_sampling(m);
 #endif
 }

@@ -131,8 +131,46 @@ class Cuda {
   void from_host(const T* in, DenseView<T> X) const;
 
   // --- sampling --- (cpp/cuda/sampling_kernels.cu)
+  // Y (s x d) = S diag(w) A for a sparse sign / CountSketch S whose column
+  // i is sketch::sparse_sign_column(seed, stream, i, ...), the draws of the
+  // host kernel; w (A.rows entries, may be null) is device memory. Sums by
+  // atomics: the same sketch as the host up to summation order.
+  template <class T>
+  void row_sketch(DenseView<const T> A, const T* w, sketch::RowSketch kind, int zeta, std::uint64_t seed,
+                  std::uint32_t stream, DenseView<T> Y) const;
+  // Y (s x d) = S A for a device CSR A (trans: CSC input), any kind
+  // (Gaussian: entries rng::normal_at(seed, stream, r, i) / sqrt(s)).
+  template <class T, class I>
+  void row_sketch_csr(const CsrView<T, I>& A, sketch::RowSketch kind, int zeta, std::uint64_t seed,
+                      std::uint32_t stream, DenseView<T> Y) const;
+  // host::row_norms_pass on the device: q (A.rows doubles, may be null) is
+  // device memory, H (k x k doubles, upper triangle, may be null) host memory.
+  template <class T>
+  void row_norms_pass(DenseView<const T> A, DenseView<const T> P, double* q, double gamma, double* H) const;
+  // out[i] (device, n doubles) = the row samplers' uniform i of (seed, salt),
+  // the values of the host's sampling_uniforms.
+  void sampling_uniforms(std::uint64_t seed, std::uint32_t salt, index_t n, double* out) const;
 
   // --- weighted --- (cpp/cuda/weighted_kernels.cu)
+  // host/weighted_kernels.hpp on the device, same meaning. Matrices and vout
+  // are device memory; r and c (scalings) are host vectors. Sums are in
+  // double, added across blocks by atomics (rounding-level differences).
+  template <class T>
+  host::WeightStats weight_stats(DenseView<const T> W) const;
+  template <class T>
+  host::WeightedSums em_fill(DenseView<const T> A, DenseView<const T> W, T winv, DenseView<T> B, bool write) const;
+  template <class T>
+  void scale_dense(DenseView<const T> A, const T* r, const T* c, DenseView<T> out) const;
+  template <class T, class I>
+  void scale_csr(const CsrView<T, I>& S, const T* r, const T* c, T* vout) const;
+  template <class T>
+  void hadamard(DenseView<const T> W, DenseView<const T> A, DenseView<T> out) const;
+  template <class T>
+  void sym_outer_rows(DenseView<const T> F, DenseView<T> K) const;
+  // One thread block per column: the k x k Cholesky in shared memory (global
+  // scratch when k is too large for it), in double, with the host's ridge rule.
+  template <class T>
+  std::int64_t batched_spd_solve(DenseView<const T> G, DenseView<const T> R, DenseView<T> X, index_t k) const;
 
   // --- completion --- (cpp/cuda/als_kernels.cu)
   // Same meaning as host::Host's (host/als_kernels.hpp). The observation

@@ -79,7 +79,7 @@ SvdFactors<T> weighted_als(const Ctx& ctx, DenseView<const T> A, DenseView<const
   PassCount count;
   WarmReport wr;
   host::WeightedSums s0;
-  SvdFactors<T> X1 = detail::em_first_step(ctx, A, W, winv, buf.view, o, Z, count, s0, wr);
+  SvdFactors<T> X1 = detail::em_first_step(ctx, A, W, winv, buf, o, Z, count, s0, wr);
   Z = Matrix<T>();
   split_factors(ctx, X1, P, Q);
   X1 = SvdFactors<T>();

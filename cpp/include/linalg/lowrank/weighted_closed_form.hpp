@@ -118,10 +118,15 @@ SvdFactors<T> weighted_closed_form(const Ctx& ctx, const CsrView<T, I>& A, const
   // Stored rows are logical columns when A is a transposed CSR (CSC input).
   const std::vector<T>& sr = A.trans ? cv : ru;
   const std::vector<T>& sc = A.trans ? ru : cv;
-  std::vector<T> vals(static_cast<std::size_t>(A.nnz()));
+  // The scaled values live in context memory (device memory on the CUDA
+  // context, where the structure arrays are too: then the operator takes
+  // products with the transpose from the context instead of building it).
+  Buffer<T> vals(A.nnz());
   ctx.scale_csr(A, sr.empty() ? nullptr : sr.data(), sc.empty() ? nullptr : sc.data(), vals.data());
-  CsrView<T, I> C{vals.data(), A.indices, A.indptr, A.stored_rows, A.stored_cols, A.trans};
-  Operator<T> op(C);
+  CsrView<T, I> C{vals.data(), A.indices, A.indptr, A.stored_rows, A.stored_cols, A.trans, A.stored_nnz};
+  const MemorySpace* space = current_memory_space();
+  Operator<T> op = space && !space->host_accessible ? Operator<T>(C, typename Operator<T>::OnDevice{})
+                                                    : Operator<T>(C);
   const double frob = op.frobenius_sq(ctx);
   SvdFactors<T> f = rsvd(ctx, op, ro, rr, static_cast<double>(A.nnz()));
   rep.method = "closed_form";

@@ -30,17 +30,16 @@ namespace detail {
 // The first iterate: X_1 = [[W~ .* A]]_k (X_0 = 0), Gaussian start with
 // two extra power steps. B must be stored like A; on return it holds W~ .* A.
 template <class Ctx, class T>
-SvdFactors<T> em_first_step(const Ctx& ctx, DenseView<const T> A, DenseView<const T> W, T winv, DenseView<T> B,
+SvdFactors<T> em_first_step(const Ctx& ctx, DenseView<const T> A, DenseView<const T> W, T winv, DenseLike<T>& B,
                             const WeightedOptions& o, Matrix<T>& Z, PassCount& count, host::WeightedSums& s0,
                             WarmReport& wr) {
   const index_t m = A.rows, n = A.cols;
   const index_t l = std::min(std::min(m, n), o.rank + o.oversample);
-  // X_0 = 0: zero the buffer, then the fill pass gives B_0 = W~ .* A.
-  const index_t sr = B.stored_rows(), sc = B.stored_cols();
-  for (index_t j = 0; j < sc; ++j) std::fill(B.data + j * B.ld, B.data + j * B.ld + sr, T(0));
-  s0 = ctx.em_fill(A, W, winv, B, true);
+  // X_0 = 0: zero the buffer (context memory), then the fill pass gives B_0 = W~ .* A.
+  B.storage.zero();
+  s0 = ctx.em_fill(A, W, winv, B.view, true);
   Z = gaussian_start<Ctx, T>(ctx, std::min(m, n), l, o.seed);
-  return warm_svd(ctx, Operator<T>(DenseView<const T>(B)), Z, o.rank, o.power_iters + 2, 0.0, count, wr);
+  return warm_svd(ctx, Operator<T>(DenseView<const T>(B.view)), Z, o.rank, o.power_iters + 2, 0.0, count, wr);
 }
 
 }  // namespace detail
@@ -64,7 +63,7 @@ SvdFactors<T> weighted_em(const Ctx& ctx, DenseView<const T> A, DenseView<const 
   host::WeightedSums s;
   rep.method = "em";
   rep.history.clear();
-  SvdFactors<T> X = detail::em_first_step(ctx, A, W, winv, B.view, o, Z, count, s, wr);
+  SvdFactors<T> X = detail::em_first_step(ctx, A, W, winv, B, o, Z, count, s, wr);
   rep.history.push_back(s.objective);  // f(0)
   rep.basis_size = Z.cols();
   int t = 1;

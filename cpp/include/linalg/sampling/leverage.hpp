@@ -67,13 +67,9 @@ inline double fixed_sum(const double* x, index_t n) {
   return s;
 }
 
-// Zero the strict lower triangle of a small host matrix (LAPACK leaves the
-// input there).
-template <class T>
-void zero_lower(DenseView<T> R) {
-  for (index_t j = 0; j < R.cols; ++j)
-    for (index_t i = j + 1; i < R.rows; ++i) R(i, j) = T(0);
-}
+// Matrices are context memory (device memory on the CUDA context): their
+// entries are never touched here, only through ctx; the small k x k pieces
+// built entry by entry are assembled in host vectors and copied in.
 
 // Inverse of the upper-triangular r x r R (R^{-1} = I R^{-1}).
 template <class Ctx, class T>
@@ -81,9 +77,30 @@ Matrix<T> upper_inverse(const Ctx& ctx, DenseView<const T> R) {
   const index_t r = R.rows;
   Matrix<T> X(r, r);
   X.zero();
-  for (index_t j = 0; j < r; ++j) X.data()[j + j * r] = T(1);
+  ctx.add_to_diagonal(X.view(), T(1));
   ctx.solve_upper_right(R, X.view());
   return X;
+}
+
+// The upper triangle of a small r x r matrix, from the host: upper(i, j)
+// for i <= j, zeros below (so no later zeroing of the lower part).
+template <class Ctx, class T, class F>
+void fill_upper(const Ctx& ctx, DenseView<T> R, F upper) {
+  const index_t r = R.rows;
+  std::vector<T> h(static_cast<std::size_t>(r * R.cols), T(0));
+  for (index_t j = 0; j < R.cols; ++j)
+    for (index_t i = 0; i <= std::min(j, r - 1); ++i) h[i + j * r] = static_cast<T>(upper(i, j));
+  ctx.from_host(h.data(), R);
+}
+
+// Rows [row0, row0 + extra) of the d-column C (not transposed): sqrt(ridge) I.
+template <class Ctx, class T>
+void put_ridge_rows(const Ctx& ctx, DenseView<T> C, index_t row0, index_t extra, double ridge) {
+  if (extra == 0) return;
+  const index_t d = C.cols;
+  std::vector<T> h(static_cast<std::size_t>(extra * d), T(0));
+  for (index_t i = 0; i < std::min(extra, d); ++i) h[i + i * extra] = static_cast<T>(std::sqrt(ridge));
+  ctx.from_host(h.data(), C.row_block(row0, extra));
 }
 
 // 2-norm condition number of a small upper-triangular R (from its SVD).
@@ -102,7 +119,8 @@ double condition(const Ctx& ctx, DenseView<const T> R) {
 }  // namespace detail
 
 // One streaming pass over A (the context's threaded row_norms_pass):
-// q_i = ||a_i^T P||^2 for every row (q may be null), and, when H is given,
+// q_i = ||a_i^T P||^2 for every row (q may be null; context memory, n
+// entries), and, when H is given,
 // H = sum_i c_i y_i y_i^T (upper triangle, accumulated in double) with
 // y_i = P^T a_i and c_i = q_i^gamma (0 where q_i = 0): the Gram matrix of
 // the next iterate, in the coordinates where it is well conditioned.
@@ -118,24 +136,24 @@ void row_norm_pass(const Ctx& ctx, DenseView<const T> A, DenseView<const T> P, d
 // Returns false when H is not numerically positive definite.
 template <class Ctx, class T>
 bool apply_gram(const Ctx& ctx, Matrix<T>& P, const std::vector<double>& H, double factor, double ridge) {
-  const index_t d = P.rows(), r = P.cols();
+  const index_t r = P.cols();
   Matrix<T> R(r, r);
-  std::vector<double> PtP;
+  std::vector<T> PtP;
   if (ridge > 0.0) {
     Matrix<T> M(r, r);
     ctx.gram(DenseView<const T>(P.view()), M.view());
-    PtP.assign(M.data(), M.data() + r * r);
+    PtP.resize(static_cast<std::size_t>(r * r));
+    ctx.to_host(DenseView<const T>(M.view()), PtP.data());
   }
-  for (index_t j = 0; j < r; ++j)
-    for (index_t i = 0; i <= j; ++i) {
-      double v = factor * H[i + j * r];
-      if (ridge > 0.0) v += ridge * PtP[i + j * r];
-      R.data()[i + j * r] = static_cast<T>(v);
-    }
+  detail::fill_upper(ctx, R.view(), [&](index_t i, index_t j) {
+    double v = factor * H[i + j * r];
+    if (ridge > 0.0) v += ridge * static_cast<double>(PtP[i + j * r]);
+    return v;
+  });
+  // The lower triangle is zero and stays so (the factorization reads and
+  // writes the upper one only).
   if (ctx.cholesky_upper(R.view()) != 0) return false;
-  detail::zero_lower(R.view());
   ctx.solve_upper_right(DenseView<const T>(R.view()), P.view());
-  (void)d;
   return true;
 }
 
@@ -145,19 +163,24 @@ bool apply_gram(const Ctx& ctx, Matrix<T>& P, const std::vector<double>& H, doub
 // P = E_J R_11^{-1}, E_J the first r pivot columns of the identity.
 template <class Ctx, class T>
 Matrix<T> pivoted_preconditioner(const Ctx& ctx, DenseView<const T> C, const std::vector<int>& perm) {
-  const index_t d = C.cols, rows = C.rows;
-  const double r00 = d > 0 ? std::fabs(static_cast<double>(C(0, 0))) : 0.0;
+  const index_t d = C.cols, rows = C.rows, t = std::min(rows, d);
+  // The t x d R factor, on the host (small).
+  std::vector<T> top(static_cast<std::size_t>(t * d));
+  ctx.to_host(C.row_block(0, t), top.data());
+  auto Rf = [&](index_t i, index_t j) { return top[i + j * t]; };
+  const double r00 = t > 0 ? std::fabs(static_cast<double>(Rf(0, 0))) : 0.0;
   const double tol = static_cast<double>(std::max(rows, d)) * detail::unit_roundoff<T>() * r00;
   index_t r = 0;
-  while (r < std::min(rows, d) && r00 > 0.0 && std::fabs(static_cast<double>(C(r, r))) > tol) ++r;
+  while (r < t && r00 > 0.0 && std::fabs(static_cast<double>(Rf(r, r))) > tol) ++r;
   Matrix<T> R11(r, r);
-  for (index_t j = 0; j < r; ++j)
-    for (index_t i = 0; i < r; ++i) R11.data()[i + j * r] = i <= j ? C(i, j) : T(0);
+  detail::fill_upper(ctx, R11.view(), Rf);
   Matrix<T> inv = detail::upper_inverse(ctx, DenseView<const T>(R11.view()));
-  Matrix<T> P(d, r);
-  P.zero();
+  std::vector<T> invh(static_cast<std::size_t>(r * r)), Ph(static_cast<std::size_t>(d * r), T(0));
+  ctx.to_host(DenseView<const T>(inv.view()), invh.data());
   for (index_t j = 0; j < r; ++j)
-    for (index_t c = 0; c < r; ++c) P.data()[perm[j] + c * d] = inv.data()[j + c * r];
+    for (index_t c = 0; c < r; ++c) Ph[perm[j] + c * d] = invh[j + c * r];
+  Matrix<T> P(d, r);
+  ctx.from_host(Ph.data(), P.view());
   return P;
 }
 
@@ -179,16 +202,12 @@ Matrix<T> precondition_exact(const Ctx& ctx, DenseView<const T> A, double ridge,
   {
     std::vector<double> Gd(static_cast<std::size_t>(d * d));
     ctx.row_norms_pass(A, DenseView<const T>{}, static_cast<double*>(nullptr), 0.0, Gd.data());
-    for (index_t j = 0; j < d; ++j)
-      for (index_t i = 0; i <= j; ++i) G.data()[i + j * d] = static_cast<T>(Gd[i + j * d] + (i == j ? ridge : 0.0));
+    detail::fill_upper(ctx, G.view(), [&](index_t i, index_t j) { return Gd[i + j * d] + (i == j ? ridge : 0.0); });
   }
   rep.passes += 1;
   const int info = ctx.cholesky_upper(G.view());
   double kappa = std::numeric_limits<double>::infinity();
-  if (info == 0) {
-    detail::zero_lower(G.view());
-    kappa = detail::condition(ctx, DenseView<const T>(G.view()));
-  }
+  if (info == 0) kappa = detail::condition(ctx, DenseView<const T>(G.view()));
   rep.cond = kappa;
   const double one_round = 0.1 * std::pow(u, -0.25), two_rounds = 0.05 / std::sqrt(u);
   if (kappa <= two_rounds) {
@@ -210,9 +229,8 @@ Matrix<T> precondition_exact(const Ctx& ctx, DenseView<const T> A, double ridge,
   rep.path = "householder";
   const index_t extra = ridge > 0.0 ? d : 0;
   Matrix<T> C(n + extra, d);
-  ctx.copy(A, DenseView<T>{C.data(), n, d, n + extra, false});
-  for (index_t j = 0; j < d; ++j)
-    for (index_t i = 0; i < extra; ++i) C.data()[n + i + j * (n + extra)] = i == j ? static_cast<T>(std::sqrt(ridge)) : T(0);
+  ctx.copy(A, C.view().row_block(0, n));
+  detail::put_ridge_rows(ctx, C.view(), n, extra, ridge);
   std::vector<int> perm;
   std::vector<T> tau;
   ctx.qr_pivoted(C.view(), perm, tau);
@@ -260,6 +278,7 @@ inline index_t jl_columns(index_t n, double t, double delta) {
 
 // Sketched preconditioner: R from the pivoted QR of S A (plus sqrt(ridge) I
 // rows), S a sparse sign embedding with `rows` rows; one pass over A.
+// w (row scaling of A, n entries, may be null) is context memory.
 template <class Ctx, class T>
 Matrix<T> precondition_sketch(const Ctx& ctx, DenseView<const T> A, const T* w, double ridge, index_t rows, int zeta,
                               std::uint64_t seed, LeverageReport& rep) {
@@ -269,16 +288,15 @@ Matrix<T> precondition_sketch(const Ctx& ctx, DenseView<const T> A, const T* w, 
   ctx.row_sketch(A, w, sketch::RowSketch::SparseSign, zeta, seed, sketch::kLeverageSketch,
                  DenseView<T>{SA.data(), rows, d, rows + extra, false});
   rep.passes += 1;
-  for (index_t j = 0; j < d; ++j)
-    for (index_t i = 0; i < extra; ++i) SA.data()[rows + i + j * (rows + extra)] = i == j ? static_cast<T>(std::sqrt(ridge)) : T(0);
+  detail::put_ridge_rows(ctx, SA.view(), rows, extra, ridge);
   // R of S A: Cholesky of its Gram matrix when S A is well conditioned
   // (kappa^2 u <= 1e-2 u^{1/2}, far below eps: BLAS-3 and cheap), else
   // Householder with column pivoting (also decides the numerical rank).
   {
     Matrix<T> G(d, d);
+    G.zero();  // gram and Cholesky write the upper triangle only
     ctx.gram(DenseView<const T>(SA.view()), G.view());
     if (ctx.cholesky_upper(G.view()) == 0) {
-      detail::zero_lower(G.view());
       const double kappa = detail::condition(ctx, DenseView<const T>(G.view()));
       if (kappa <= 0.1 * std::pow(detail::unit_roundoff<T>(), -0.25)) {
         rep.rank = d;
@@ -294,7 +312,8 @@ Matrix<T> precondition_sketch(const Ctx& ctx, DenseView<const T> A, const T* w, 
   return P;
 }
 
-// Leverage scores into q (length n). Sketch method (DMMW 2012, Alg. 2):
+// Leverage scores into q (length n, context memory: device memory on the
+// CUDA context). Sketch method (DMMW 2012, Alg. 2):
 // R from the QR of S A with a sparse sign embedding S, then the squared row
 // norms of A R^{-1} Pi for a Gaussian JL matrix Pi with k = O(log n/eps^2)
 // columns. When k >= rank (always for d below a few thousand: k is ~1e5 at
@@ -353,6 +372,10 @@ void leverage_scores(const Ctx& ctx, DenseView<const T> A, const LeverageOptions
 // sketches W^{1/2-1/p} A with the same embedding (so the map is fixed and
 // converges) and computes q from its R: weights within the sketch's
 // (1 +- eps) factors of the exact fixed point's.
+//
+// w (length n) is host memory whatever the context: the elementwise update
+// runs on the host, so each pass's scores come back (n doubles) and, for
+// the sketch, the row scaling goes to the context.
 template <class Ctx, class T>
 void lewis_weights(const Ctx& ctx, DenseView<const T> A, double p, int max_iter, double tol,
                    const LeverageOptions& opt, double* w, LeverageReport& rep) {
@@ -360,6 +383,10 @@ void lewis_weights(const Ctx& ctx, DenseView<const T> A, double p, int max_iter,
   require(max_iter >= 1, "max_iter must be >= 1");
   const index_t n = A.rows, d = A.cols;
   std::vector<double> q(static_cast<std::size_t>(n));
+  Buffer<double> qd(n);  // the pass's scores, in context memory
+  auto fetch = [&](double* dst) {
+    ctx.to_host(DenseView<const double>{qd.data(), n, 1, std::max<index_t>(n, 1), false}, dst);
+  };
   auto update = [&](double r) {  // w <- r * q^{p/2} / sum; returns the max relative change
     double change = 0.0;
 #pragma omp parallel for schedule(static) if (n > 65536)
@@ -380,11 +407,13 @@ void lewis_weights(const Ctx& ctx, DenseView<const T> A, double p, int max_iter,
     const double r = static_cast<double>(P.cols());
     std::vector<double> H;
     // Leverage pass: w = tau, and the Gram matrix of A^T W^{1-2/p} A.
-    row_norm_pass(ctx, A, DenseView<const T>(P.view()), w, 1.0 - 2.0 / p, &H);
+    row_norm_pass(ctx, A, DenseView<const T>(P.view()), qd.data(), 1.0 - 2.0 / p, &H);
+    fetch(w);
     rep.passes += 1;
     for (int it = 1; it <= max_iter; ++it) {
       if (!apply_gram(ctx, P, H, 1.0, 0.0)) throw not_converged("lewis_weights: weighted Gram matrix lost definiteness");
-      row_norm_pass(ctx, A, DenseView<const T>(P.view()), q.data(), 0.5 * p - 1.0, &H);
+      row_norm_pass(ctx, A, DenseView<const T>(P.view()), qd.data(), 0.5 * p - 1.0, &H);
+      fetch(q.data());
       rep.passes += 1;
       auto [change, s] = update(r);
       // H was accumulated with c_i = u_i^{1-2/p}, u unnormalised; w = s u.
@@ -400,11 +429,13 @@ void lewis_weights(const Ctx& ctx, DenseView<const T> A, double p, int max_iter,
   const index_t rows = opt.sketch_rows > 0 ? opt.sketch_rows : embedding_rows(d, opt.eps, opt.delta);
   rep.sketch_rows = rows;
   std::vector<T> omega(static_cast<std::size_t>(n), T(1));
+  Buffer<T> omega_ctx(n);  // omega in context memory, for the sketch
   std::fill(w, w + n, 0.0);
   for (int it = 0; it <= max_iter; ++it) {
-    Matrix<T> P = precondition_sketch(ctx, A, it == 0 ? static_cast<const T*>(nullptr) : omega.data(), 0.0, rows,
-                                      opt.zeta, opt.seed, rep);
-    row_norm_pass(ctx, A, DenseView<const T>(P.view()), q.data(), 0.0, static_cast<std::vector<double>*>(nullptr));
+    Matrix<T> P = precondition_sketch(ctx, A, it == 0 ? static_cast<const T*>(nullptr) : omega_ctx.data(), 0.0,
+                                      rows, opt.zeta, opt.seed, rep);
+    row_norm_pass(ctx, A, DenseView<const T>(P.view()), qd.data(), 0.0, static_cast<std::vector<double>*>(nullptr));
+    fetch(q.data());
     rep.passes += 1;
     if (it == 0) {  // leverage scores as the start: q^{p/2} would be wrong here
       for (index_t i = 0; i < n; ++i) q[i] = q[i] > 0.0 ? std::pow(q[i], 2.0 / p) : 0.0;
@@ -419,6 +450,7 @@ void lewis_weights(const Ctx& ctx, DenseView<const T> A, double p, int max_iter,
     // Next step's sketch is of W^{1/2-1/p} A: q_i = a_i^T (A^T W^{1-2/p} A)^{-1} a_i.
 #pragma omp parallel for schedule(static) if (n > 65536)
     for (index_t i = 0; i < n; ++i) omega[i] = w[i] > 0.0 ? static_cast<T>(std::pow(w[i], 0.5 - 1.0 / p)) : T(0);
+    ctx.from_host(omega.data(), DenseView<T>{omega_ctx.data(), n, 1, std::max<index_t>(n, 1), false});
   }
 }
 
