@@ -383,7 +383,7 @@ std::int64_t Cuda::batched_spd_solve(DenseView<const T> G, DenseView<const T> R,
   LINALG_CUDA(cudaMemsetAsync(counter.as<unsigned long long>(), 0, sizeof(unsigned long long), h.stream));
   const int ki = static_cast<int>(k);
   if (bytes + reserve <= static_cast<std::size_t>(optin)) {
-    if (bytes > 48 * 1024)
+    if (bytes + reserve > 48 * 1024)
       LINALG_CUDA(cudaFuncSetAttribute(spd_solve_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                        static_cast<int>(bytes)));
     const unsigned grid = static_cast<unsigned>(std::min<index_t>(nc, 65535));
