@@ -224,7 +224,8 @@ def leverage_scores(A, *, method="exact", eps=0.1, ridge=0.0, seed=None, check_f
     s = as_seed(seed) if method == "sketch" else 0
     if _device.is_device(A):
         stream, dev = _device.stream_and_device(A)
-        q, info = _core.cuda_leverage_scores(A, stream, dev, method == "sketch", eps, ridge, seed=s)
+        with _one_blas_thread():  # the host LAPACK gets the d x d problems only
+            q, info = _core.cuda_leverage_scores(A, stream, dev, method == "sketch", eps, ridge, seed=s)
     else:
         with _one_blas_thread():
             q, info = _core.leverage_scores(A, method == "sketch", eps, ridge, seed=s)
@@ -301,7 +302,8 @@ def lewis_weights(A, p, *, max_iter=100, tol=1e-8, method="exact", eps=0.1, seed
     s = as_seed(seed) if method == "sketch" else 0
     if _device.is_device(A):
         stream, dev = _device.stream_and_device(A)
-        w, info = _core.cuda_lewis_weights(A, stream, dev, p, max_iter, tol, method == "sketch", eps, seed=s)
+        with _one_blas_thread():
+            w, info = _core.cuda_lewis_weights(A, stream, dev, p, max_iter, tol, method == "sketch", eps, seed=s)
     else:
         with _one_blas_thread():
             w, info = _core.lewis_weights(A, p, max_iter, tol, method == "sketch", eps, seed=s)

@@ -242,15 +242,19 @@ def weighted_svd(A, rank, *, row_weights=None, col_weights=None, weights=None, m
             mat = (dense_kind, xp.asarray(A.toarray(), dtype=dtype))
         qq = -1 if q is None else q
         if on_device:
-            if mat[0] == "cuda-dense":
-                stream, dev = _device.stream_and_device(mat[1])
-                U, S, Vh, hist, info = _core.cuda_weighted_closed_form_dense(mat[1], u, v, stream, dev, k, p, qq, key,
-                                                                             bool(exact))
-            else:
-                data, indices, indptr, stored = mat[1]
-                stream, dev = _device.stream_and_device(data)
-                U, S, Vh, hist, info = _core.cuda_weighted_closed_form_csr(data, indices, indptr, stored[0], stored[1],
-                                                                           mat[2], u, v, stream, dev, k, p, qq, key)
+            # The host LAPACK gets only the small k x k problems (and the
+            # exact path's SVD of a small A): one BLAS thread, as for rsvd.
+            with threadpool_limits(limits=1, user_api="blas"):
+                if mat[0] == "cuda-dense":
+                    stream, dev = _device.stream_and_device(mat[1])
+                    U, S, Vh, hist, info = _core.cuda_weighted_closed_form_dense(mat[1], u, v, stream, dev, k, p, qq,
+                                                                                 key, bool(exact))
+                else:
+                    data, indices, indptr, stored = mat[1]
+                    stream, dev = _device.stream_and_device(data)
+                    U, S, Vh, hist, info = _core.cuda_weighted_closed_form_csr(data, indices, indptr, stored[0],
+                                                                               stored[1], mat[2], u, v, stream, dev, k,
+                                                                               p, qq, key)
             return WeightedSVDResult(U, S, Vh, info, hist)
         with threadpool_limits(limits=1, user_api="blas") if (m * n < _SMALL_ENTRIES or mat[0] != "dense") \
                 else _null():
@@ -276,7 +280,9 @@ def weighted_svd(A, rank, *, row_weights=None, col_weights=None, weights=None, m
     qq = 1 if q is None else q
     if on_device:
         stream, dev = _device.stream_and_device(a)
-        U, S, Vh, hist, info = _core.cuda_weighted_iterative_dense(a, w, stream, dev, meth, k, p, qq, iters, tol, key)
+        with threadpool_limits(limits=1, user_api="blas"):
+            U, S, Vh, hist, info = _core.cuda_weighted_iterative_dense(a, w, stream, dev, meth, k, p, qq, iters, tol,
+                                                                       key)
         return WeightedSVDResult(U, S, Vh, info, hist)
     with threadpool_limits(limits=1, user_api="blas") if m * n < _SMALL_ENTRIES else _null():
         U, S, Vh, hist, info = _core.weighted_iterative_dense(a, w, meth, k, p, qq, iters, tol, key)

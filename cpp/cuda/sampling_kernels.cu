@@ -37,22 +37,16 @@ __global__ void column_draws_kernel(index_t n, std::uint32_t s, int z, std::uint
 }
 
 // Y[r, j] += +-(scale_i a_ij) for the z targets r of row i (Y zeroed).
-// Entries are visited in storage order (coalesced reads of A).
+// Entries are visited in storage order (coalesced reads of A): blockIdx.y
+// strides over the sn stored columns, threads over the sm stored rows.
 template <class T>
-__global__ void scatter_dense_kernel(DenseView<const T> A, const T* w, const std::uint32_t* h, int z, T v,
-                                     DenseView<T> Y) {
-  const index_t n = A.rows, d = A.cols;
-  for (index_t t = blockIdx.x * static_cast<index_t>(blockDim.x) + threadIdx.x; t < n * d;
-       t += static_cast<index_t>(gridDim.x) * blockDim.x) {
-    index_t i, j;
-    if (A.trans) {
-      j = t % d;
-      i = t / d;
-    } else {
-      i = t % n;
-      j = t / n;
-    }
-    const T a = at(A, i, j);
+__global__ void scatter_dense_kernel(DenseView<const T> A, index_t sm, index_t sn, const T* w,
+                                     const std::uint32_t* h, int z, T v, DenseView<T> Y) {
+  for (index_t sc = blockIdx.y; sc < sn; sc += gridDim.y)
+    for (index_t sr = blockIdx.x * static_cast<index_t>(blockDim.x) + threadIdx.x; sr < sm;
+         sr += static_cast<index_t>(gridDim.x) * blockDim.x) {
+    const index_t i = A.trans ? sc : sr, j = A.trans ? sr : sc;  // logical row and column
+    const T a = A.data[sr + sc * A.ld];
     const T scale = w ? mul_rn(v, w[i]) : v;
     const T x = mul_rn(scale, a);
     const std::uint32_t* hi = h + i * z;
@@ -161,6 +155,7 @@ struct Draws {
 template <class T>
 void Cuda::row_sketch(DenseView<const T> A, const T* w, sketch::RowSketch kind, int zeta, std::uint64_t seed,
                       std::uint32_t stream, DenseView<T> Y) const {
+  Profile prof_(stream_, "row_sketch");
   require(!Y.trans && Y.cols == A.cols, "row_sketch_dense: shape mismatch");
   require(kind != sketch::RowSketch::Gaussian, "row_sketch_dense: the Gaussian sketch of dense A is a GEMM");
   const index_t n = A.rows, d = A.cols, s = Y.rows;
@@ -170,13 +165,17 @@ void Cuda::row_sketch(DenseView<const T> A, const T* w, sketch::RowSketch kind, 
   if (n == 0 || d == 0) return;
   Draws draws(h, n, s, z, seed, stream);
   const T v = static_cast<T>(1.0 / std::sqrt(static_cast<double>(z)));
-  scatter_dense_kernel<T><<<blocks_for(n * d, kThreads), kThreads, 0, h.stream>>>(A, w, draws.get(), z, v, Y);
+  const index_t sm = A.stored_rows(), sn = A.stored_cols();
+  const dim3 grid(static_cast<unsigned>(std::min<index_t>((sm + kThreads - 1) / kThreads, 64)),
+                  static_cast<unsigned>(std::min<index_t>(sn, 4096)));
+  scatter_dense_kernel<T><<<grid, kThreads, 0, h.stream>>>(A, sm, sn, w, draws.get(), z, v, Y);
   LINALG_LAUNCHED();
 }
 
 template <class T, class I>
 void Cuda::row_sketch_csr(const CsrView<T, I>& A, sketch::RowSketch kind, int zeta, std::uint64_t seed,
                           std::uint32_t stream, DenseView<T> Y) const {
+  Profile prof_(stream_, "row_sketch_csr");
   require(!Y.trans && Y.cols == A.cols(), "row_sketch_csr: shape mismatch");
   require(A.stored_nnz >= 0, "row_sketch_csr: device CSR views carry their nonzero count");
   const index_t n = A.rows(), s = Y.rows;
@@ -202,6 +201,7 @@ void Cuda::row_sketch_csr(const CsrView<T, I>& A, sketch::RowSketch kind, int ze
 
 template <class T>
 void Cuda::row_norms_pass(DenseView<const T> A, DenseView<const T> P, double* q, double gamma, double* H) const {
+  Profile prof_(stream_, "row_norms_pass");
   const bool identity = P.data == nullptr;
   const index_t n = A.rows, k = identity ? A.cols : P.cols;
   require(identity || P.rows == A.cols, "row_norms_pass: shape mismatch");
@@ -246,6 +246,7 @@ void Cuda::row_norms_pass(DenseView<const T> A, DenseView<const T> P, double* q,
 }
 
 void Cuda::sampling_uniforms(std::uint64_t seed, std::uint32_t salt, index_t n, double* out) const {
+  Profile prof_(stream_, "sampling_uniforms");
   if (n <= 0) return;
   const Handles& h = handles_of(*this);
   uniforms_kernel<<<blocks_for(n, kThreads), kThreads, 0, h.stream>>>(seed, salt, n, out);

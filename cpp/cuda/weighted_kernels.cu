@@ -27,11 +27,21 @@ __device__ __forceinline__ double add_rn(double a, double b) { return __dadd_rn(
 __device__ __forceinline__ float sub_rn(float a, float b) { return __fsub_rn(a, b); }
 __device__ __forceinline__ double sub_rn(double a, double b) { return __dsub_rn(a, b); }
 
-// Grid-stride loop over the m x n stored entries, column by column.
-#define LINALG_FOR_STORED(m, n, i, j)                                                                \
-  for (index_t t_ = blockIdx.x * static_cast<index_t>(blockDim.x) + threadIdx.x, n_ = (m) * (n);     \
-       t_ < n_; t_ += static_cast<index_t>(gridDim.x) * blockDim.x)                                   \
-    for (index_t i = t_ % (m), j = t_ / (m), once_ = 0; once_ < 1; ++once_)
+// Loop over the m x n stored entries (i the stored row, j the stored
+// column): blockIdx.y strides over columns, threads over rows, so that
+// neighbouring threads read neighbouring addresses and no 64-bit division
+// is needed (as elementwise.cu). Grid from stored_grid.
+#define LINALG_FOR_STORED(m, n, i, j)                                                   \
+  for (index_t j = blockIdx.y; j < (n); j += gridDim.y)                                 \
+    for (index_t i = blockIdx.x * static_cast<index_t>(blockDim.x) + threadIdx.x; i < (m); \
+         i += static_cast<index_t>(gridDim.x) * blockDim.x)
+
+// At most 32 x 2048 blocks of kThreads (few per-block atomics in the sums).
+dim3 stored_grid(index_t m, index_t n) {
+  const index_t bx = std::min<index_t>(std::max<index_t>((m + kThreads - 1) / kThreads, 1), 32);
+  const index_t by = std::min<index_t>(std::max<index_t>(n, 1), 2048);
+  return dim3(static_cast<unsigned>(bx), static_cast<unsigned>(by));
+}
 
 // Sums of N doubles over the block, added atomically into out[0..N).
 // blockDim.x must be kThreads.
@@ -63,8 +73,6 @@ struct DeviceCopy {
     ptr = mem.as<T>();
   }
 };
-
-unsigned capped_blocks(index_t n, unsigned cap) { return std::min(blocks_for(n, kThreads), cap); }
 
 template <class T, class U>
 void check_pair(const DenseView<T>& a, const DenseView<U>& b, const char* what) {
@@ -109,10 +117,11 @@ __global__ void weight_stats_kernel(DenseView<const T> W, index_t m, index_t n, 
       p += sp[q];
       b |= sb[q];
     }
-    lo[blockIdx.x] = l;
-    hi[blockIdx.x] = h;
-    pos[blockIdx.x] = p;
-    bad[blockIdx.x] = b;
+    const unsigned blk = blockIdx.x + blockIdx.y * gridDim.x;
+    lo[blk] = l;
+    hi[blk] = h;
+    pos[blk] = p;
+    bad[blk] = b;
   }
 }
 
@@ -271,16 +280,18 @@ __global__ void __launch_bounds__(kSolveThreads)
 
 template <class T>
 host::WeightStats Cuda::weight_stats(DenseView<const T> W) const {
+  Profile prof_(stream_, "weight_stats");
   const index_t m = W.stored_rows(), n = W.stored_cols();
   host::WeightStats s;
   s.min = std::numeric_limits<double>::infinity();
   s.max = -s.min;
   if (m == 0 || n == 0) return s;
   const Handles& h = handles_of(*this);
-  const unsigned nb = capped_blocks(m * n, 1024);
+  const dim3 grid = stored_grid(m, n);
+  const unsigned nb = grid.x * grid.y;
   Scratch lo(h.stream, sizeof(double) * nb), hi(h.stream, sizeof(double) * nb),
       pos(h.stream, sizeof(unsigned long long) * nb), bad(h.stream, sizeof(int) * nb);
-  weight_stats_kernel<T><<<nb, kThreads, 0, h.stream>>>(W, m, n, lo.as<double>(), hi.as<double>(),
+  weight_stats_kernel<T><<<grid, kThreads, 0, h.stream>>>(W, m, n, lo.as<double>(), hi.as<double>(),
                                                         pos.as<unsigned long long>(), bad.as<int>());
   LINALG_LAUNCHED();
   std::vector<double> l(nb), u(nb);
@@ -303,6 +314,7 @@ host::WeightStats Cuda::weight_stats(DenseView<const T> W) const {
 
 template <class T>
 host::WeightedSums Cuda::em_fill(DenseView<const T> A, DenseView<const T> W, T winv, DenseView<T> B, bool write) const {
+  Profile prof_(stream_, "em_fill");
   check_pair(A, W, "em_fill");
   check_pair(A, B, "em_fill");
   const index_t m = A.stored_rows(), n = A.stored_cols();
@@ -311,7 +323,7 @@ host::WeightedSums Cuda::em_fill(DenseView<const T> A, DenseView<const T> W, T w
   const Handles& h = handles_of(*this);
   Scratch sums(h.stream, 3 * sizeof(double));
   LINALG_CUDA(cudaMemsetAsync(sums.as<double>(), 0, 3 * sizeof(double), h.stream));
-  em_fill_kernel<T><<<blocks_for(m * n, kThreads), kThreads, 0, h.stream>>>(A, W, winv, B, write, m, n,
+  em_fill_kernel<T><<<stored_grid(m, n), kThreads, 0, h.stream>>>(A, W, winv, B, write, m, n,
                                                                             sums.as<double>());
   LINALG_LAUNCHED();
   double v[3];
@@ -325,18 +337,20 @@ host::WeightedSums Cuda::em_fill(DenseView<const T> A, DenseView<const T> W, T w
 
 template <class T>
 void Cuda::scale_dense(DenseView<const T> A, const T* r, const T* c, DenseView<T> out) const {
+  Profile prof_(stream_, "scale_dense");
   check_pair(A, out, "scale_dense");
   const index_t m = A.stored_rows(), n = A.stored_cols();
   if (m == 0 || n == 0) return;
   const Handles& h = handles_of(*this);
   // Stored rows are logical columns when transposed.
   DeviceCopy<T> rs(h, A.trans ? c : r, m), cs(h, A.trans ? r : c, n);
-  scale_dense_kernel<T><<<blocks_for(m * n, kThreads), kThreads, 0, h.stream>>>(A, rs.ptr, cs.ptr, out, m, n);
+  scale_dense_kernel<T><<<stored_grid(m, n), kThreads, 0, h.stream>>>(A, rs.ptr, cs.ptr, out, m, n);
   LINALG_LAUNCHED();
 }
 
 template <class T, class I>
 void Cuda::scale_csr(const CsrView<T, I>& S, const T* r, const T* c, T* vout) const {
+  Profile prof_(stream_, "scale_csr");
   require(S.stored_nnz >= 0, "scale_csr: device CSR views carry their nonzero count");
   if (S.stored_rows == 0 || S.stored_nnz == 0) return;
   const Handles& h = handles_of(*this);
@@ -347,17 +361,19 @@ void Cuda::scale_csr(const CsrView<T, I>& S, const T* r, const T* c, T* vout) co
 
 template <class T>
 void Cuda::hadamard(DenseView<const T> W, DenseView<const T> A, DenseView<T> out) const {
+  Profile prof_(stream_, "hadamard");
   check_pair(A, W, "hadamard");
   check_pair(A, out, "hadamard");
   const index_t m = A.stored_rows(), n = A.stored_cols();
   if (m == 0 || n == 0) return;
   const Handles& h = handles_of(*this);
-  hadamard_kernel<T><<<blocks_for(m * n, kThreads), kThreads, 0, h.stream>>>(W, A, out, m, n);
+  hadamard_kernel<T><<<stored_grid(m, n), kThreads, 0, h.stream>>>(W, A, out, m, n);
   LINALG_LAUNCHED();
 }
 
 template <class T>
 void Cuda::sym_outer_rows(DenseView<const T> F, DenseView<T> K) const {
+  Profile prof_(stream_, "sym_outer_rows");
   const index_t rows = F.rows, k = F.cols, kk = k * (k + 1) / 2;
   require(!K.trans && K.rows == rows && K.cols == kk, "sym_outer_rows: shape mismatch");
   if (rows == 0 || kk == 0) return;
@@ -369,6 +385,7 @@ void Cuda::sym_outer_rows(DenseView<const T> F, DenseView<T> K) const {
 
 template <class T>
 std::int64_t Cuda::batched_spd_solve(DenseView<const T> G, DenseView<const T> R, DenseView<T> X, index_t k) const {
+  Profile prof_(stream_, "batched_spd_solve");
   const index_t nc = G.cols, kk = k * (k + 1) / 2;
   require(G.rows == kk && R.rows == k && R.cols == nc && X.rows == nc && X.cols == k, "batched_spd_solve: shapes");
   if (nc == 0 || k == 0) return 0;
