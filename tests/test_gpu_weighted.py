@@ -144,7 +144,9 @@ def test_als_ridged_columns_match_cpu():
     gpu = linalg.weighted_svd(cp.asarray(A), 5, weights=cp.asarray(W), **kw)
     assert cpu.info["ridged_solves"] > 0
     assert gpu.info["ridged_solves"] == cpu.info["ridged_solves"]
-    np.testing.assert_allclose(gpu.history, cpu.history, rtol=1e-7)
+    # A ridged solve fixes the null-space part of its solution only to
+    # ~u / 1e-10: looser than rounding, but still far below any real change.
+    np.testing.assert_allclose(gpu.history, cpu.history, rtol=1e-5)
 
 
 @pytest.mark.parametrize("rank", [90, 170])
