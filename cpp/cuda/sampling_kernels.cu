@@ -37,14 +37,31 @@ __global__ void column_draws_kernel(index_t n, std::uint32_t s, int z, std::uint
 }
 
 // Y[r, j] += +-(scale_i a_ij) for the z targets r of row i (Y zeroed).
-// Entries are visited in storage order (coalesced reads of A): blockIdx.y
-// strides over the sn stored columns, threads over the sm stored rows.
+// Entries are visited in storage order (coalesced reads of A). Tall stored
+// columns (sm >= blockDim.x): blockIdx.y strides over the sn stored
+// columns, threads over the sm stored rows. Short ones (a C-ordered tall
+// skinny A, sm = d): each block takes blockDim.x / sm whole columns at a
+// time (a 1-D grid), so that no thread idles.
 template <class T>
 __global__ void scatter_dense_kernel(DenseView<const T> A, index_t sm, index_t sn, const T* w,
                                      const std::uint32_t* h, int z, T v, DenseView<T> Y) {
-  for (index_t sc = blockIdx.y; sc < sn; sc += gridDim.y)
-    for (index_t sr = blockIdx.x * static_cast<index_t>(blockDim.x) + threadIdx.x; sr < sm;
-         sr += static_cast<index_t>(gridDim.x) * blockDim.x) {
+  index_t r0, rstep, c0, cstep;
+  if (sm < static_cast<index_t>(blockDim.x)) {
+    const int smi = static_cast<int>(sm), per = static_cast<int>(blockDim.x) / smi;
+    const int lc = static_cast<int>(threadIdx.x) / smi;
+    if (lc >= per) return;  // no barriers in this kernel
+    r0 = static_cast<int>(threadIdx.x) % smi;
+    rstep = sm;
+    c0 = static_cast<index_t>(blockIdx.x) * per + lc;
+    cstep = static_cast<index_t>(gridDim.x) * per;
+  } else {
+    r0 = blockIdx.x * static_cast<index_t>(blockDim.x) + threadIdx.x;
+    rstep = static_cast<index_t>(gridDim.x) * blockDim.x;
+    c0 = blockIdx.y;
+    cstep = gridDim.y;
+  }
+  for (index_t sc = c0; sc < sn; sc += cstep)
+    for (index_t sr = r0; sr < sm; sr += rstep) {
     const index_t i = A.trans ? sc : sr, j = A.trans ? sr : sc;  // logical row and column
     const T a = A.data[sr + sc * A.ld];
     const T scale = w ? mul_rn(v, w[i]) : v;
@@ -166,8 +183,14 @@ void Cuda::row_sketch(DenseView<const T> A, const T* w, sketch::RowSketch kind, 
   Draws draws(h, n, s, z, seed, stream);
   const T v = static_cast<T>(1.0 / std::sqrt(static_cast<double>(z)));
   const index_t sm = A.stored_rows(), sn = A.stored_cols();
-  const dim3 grid(static_cast<unsigned>(std::min<index_t>((sm + kThreads - 1) / kThreads, 64)),
-                  static_cast<unsigned>(std::min<index_t>(sn, 4096)));
+  dim3 grid;
+  if (sm < static_cast<index_t>(kThreads)) {  // whole columns per block, see the kernel
+    const index_t per = kThreads / sm;
+    grid = dim3(static_cast<unsigned>(std::min<index_t>((sn + per - 1) / per, index_t(1) << 20)), 1);
+  } else {
+    grid = dim3(static_cast<unsigned>(std::min<index_t>((sm + kThreads - 1) / kThreads, 64)),
+                static_cast<unsigned>(std::min<index_t>(sn, 4096)));
+  }
   scatter_dense_kernel<T><<<grid, kThreads, 0, h.stream>>>(A, sm, sn, w, draws.get(), z, v, Y);
   LINALG_LAUNCHED();
 }
