@@ -62,13 +62,22 @@ def _median_time(fn, repeats, sync=None, warmup=False):
     return float(np.median(times)), out
 
 
-def _row(problem, method, fn, metric_name, metric_of, sync=None, warmup=False, repeats=REPEATS):
+def _failed(problem, method, metric_name, e):
+    msg = e if isinstance(e, str) else f"{type(e).__name__}: {e}"
+    return dict(problem=problem, method=method, seconds=float("nan"), metric_name=metric_name, metric=float("nan"),
+                note=msg, error=msg)
+
+
+def _row(problem, method, fn, metric_name, metric_of, sync=None, warmup=False, repeats=REPEATS, note_of=None):
     try:
         t, out = _median_time(fn, repeats, sync, warmup)
-        return dict(problem=problem, method=method, seconds=t, metric_name=metric_name, metric=float(metric_of(out)))
+        metric = float(metric_of(out))
+        note = f"{metric_name} = {metric:.3e}"
+        if note_of is not None:
+            note += "; " + note_of(out)
+        return dict(problem=problem, method=method, seconds=t, metric_name=metric_name, metric=metric, note=note)
     except Exception as e:  # one failing row must not stop the others
-        return dict(problem=problem, method=method, seconds=None, metric_name=metric_name, metric=None,
-                    error=f"{type(e).__name__}: {e}")
+        return _failed(problem, method, metric_name, e)
 
 
 def run(quick: bool) -> list[dict]:
@@ -99,14 +108,16 @@ def run(quick: bool) -> list[dict]:
             ref["f"] = res.objective
             return 1.0
 
-        rows.append(_row(problem, "linalg CPU engine (NumPy in)", cpu_fn, metric_name, cpu_metric))
+        def info(res):
+            return ", ".join(f"{key} {res.info[key]}" for key in ("iterations", "passes") if key in res.info)
+
+        rows.append(_row(problem, "linalg CPU engine (NumPy in)", cpu_fn, metric_name, cpu_metric, note_of=info))
         if cp is None:
-            rows.append(dict(problem=problem, method="linalg CUDA (CuPy in)", seconds=None, metric_name=metric_name,
-                             metric=None, error=no_gpu))
+            rows.append(_failed(problem, "linalg CUDA (CuPy in)", metric_name, no_gpu))
             return
         rows.append(_row(problem, "linalg CUDA (CuPy in)", gpu_fn, metric_name,
                          lambda res: res.objective / ref["f"] if ref.get("f") else float("nan"), sync=sync,
-                         warmup=True))
+                         warmup=True, note_of=info))
 
     wl = f"{m}x{n} rank {k}"
     add_pair(f"wsvd (a) closed form, {wl}",
@@ -135,8 +146,7 @@ def run(quick: bool) -> list[dict]:
     try:
         exact = linalg.leverage_scores(P)
     except Exception as e:
-        rows.append(dict(problem=name, method="linalg CPU engine (NumPy in), exact", seconds=None, metric_name=metric,
-                         metric=None, error=f"{type(e).__name__}: {e}"))
+        rows.append(_failed(name, "linalg CPU engine (NumPy in), exact", metric, e))
         return rows
 
     def err(q):
@@ -160,10 +170,8 @@ def main(argv=None):
     t0 = time.perf_counter()
     rows = run(quick)
     for r in rows:
-        sec = "—" if r["seconds"] is None else f"{r['seconds']:.4f}"
-        met = "—" if r["metric"] is None else f"{r['metric']:.3g}"
-        print(f"{r['problem']:<42} {r['method']:<48} {sec:>9} s  {r['metric_name']}: {met}"
-              + (f"  [{r['error']}]" if "error" in r else ""))
+        print(f"{r['problem']:<42} {r['method']:<48} {r['seconds']:>9.4f} s  {r['metric_name']}: {r['metric']:.3g}"
+              f"  [{r.get('note', '')}]")
     print(f"total {time.perf_counter() - t0:.1f} s")
     return rows
 
