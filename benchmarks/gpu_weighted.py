@@ -5,7 +5,7 @@ Problems (sizes of ``benchmarks/wsvd.py`` and P6 of ``benchmarks/sampling.py``):
 
 * wsvd (a): A = U diag(1/i) V^T, 4000 x 2000 float64, rank 50, row/column
   weights ~ lognormal(0, 1): the closed form (rsvd inside, adaptive depth).
-* wsvd (b): the same A, W ~ Uniform(0.5, 2) with 30 % zeros: EM (20 steps)
+* wsvd (b): the same A, W ~ Uniform(0.5, 2) with 30 % zeros: EM (10 steps)
   and ALS (2 iterations), tol = 0 so both devices run the same steps.
 * P6: leverage scores of a 1e6 x 50 matrix of Student-t(2)-scaled Gaussian
   rows, exact and sketched (eps = 0.1).
@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-SIZES = {False: dict(m=4000, n=2000, k=50, em_iters=20, als_iters=2, p6=(1_000_000, 50)),
+SIZES = {False: dict(m=4000, n=2000, k=50, em_iters=10, als_iters=2, p6=(1_000_000, 50)),
          True: dict(m=800, n=400, k=10, em_iters=5, als_iters=1, p6=(100_000, 50))}
 REPEATS = 3
 
