@@ -242,65 +242,61 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=None)
-    ap.add_argument("--only", default=None, help="comma list: ceilings,dense,cupysvd,sparse,<area>")
-    ap.add_argument("--areas", default="completion,tensor,weighted")
+    ap.add_argument("--only", default="dense,completion,tensor,weighted,sparse,cupysvd",
+                    help="sections, run in this order: dense, completion, tensor, weighted, sparse, cupysvd")
+    ap.add_argument("--quick-areas", default="", help="areas run in their quick mode (comma list)")
     args = ap.parse_args()
     cp = _cp()
     import linalg
     from linalg import _core
 
-    only = set(args.only.split(",")) if args.only else None
-    want = lambda s: only is None or s in only  # noqa: E731
     dev = _core.cuda_device()
     head = [f"Device: {dev}; CuPy {cp.__version__}; linalg {linalg.__version__}; "
             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"]
     print(head[0], flush=True)
-    rates = device_ceilings() if want("ceilings") or want("dense") else {"float32": float("nan"), "float64": float("nan")}
-    if "copy_bytes_per_s" in rates:
+    sections = [x for x in args.only.split(",") if x]
+    quick_areas = set(x for x in args.quick_areas.split(",") if x)
+    rates = {"float32": float("nan"), "float64": float("nan")}
+    if "dense" in sections:
+        rates = device_ceilings()
         head.append(f"Measured: SGEMM {rates['float32'] / 1e12:.1f} TFLOP/s, DGEMM {rates['float64'] / 1e12:.1f} "
-                    f"TFLOP/s (8192^3, CuPy/cuBLAS, no TF32), TF32 {rates.get('tf32', float('nan')) / 1e12:.1f} TFLOP/s "
-                    f"(torch); device copy {rates['copy_bytes_per_s'] / 1e12:.2f} TB/s")
+                    f"TFLOP/s (8192^3, CuPy/cuBLAS, no TF32), TF32 {rates.get('tf32', float('nan')) / 1e12:.1f} "
+                    f"TFLOP/s (torch); device copy {rates['copy_bytes_per_s'] / 1e12:.2f} TB/s")
         print(head[-1], flush=True)
     rows = []
     k = 100
     sizes = (8000, 3000) if args.quick else (50000, 20000)
     reps = 2 if args.quick else 3
-    if want("dense"):
-        for name in ("P1", "P2"):
-            try:
-                bench_dense(name, *sizes, k, np.float32, rates, reps, rows)
-            except Exception:
-                traceback.print_exc()
-            print(table(rows[-10:]), flush=True)
-    if want("cupysvd") and not args.quick:
+
+    def flush():
+        text = "\n".join(head) + "\n\n" + table(rows) + "\n"
+        if args.out:
+            with open(args.out, "w") as f:
+                f.write(text)
+        return text
+
+    for sec in sections:
+        t0 = time.perf_counter()
         try:
-            bench_cupy_svd(k, reps, rows)
+            if sec == "dense":
+                for name in ("P1", "P2"):
+                    bench_dense(name, *sizes, k, np.float32, rates, reps, rows)
+            elif sec == "sparse":
+                bench_sparse(args.quick, reps, rows)
+            elif sec == "cupysvd":
+                if not args.quick:
+                    bench_cupy_svd(k, reps, rows)
+            else:
+                mod = importlib.import_module(f"gpu_{sec}")
+                got = mod.run(args.quick or sec in quick_areas)
+                for r in got:
+                    r.setdefault("note", "")
+                rows.extend(got)
         except Exception:
             traceback.print_exc()
-    if want("sparse"):
-        try:
-            bench_sparse(args.quick, reps, rows)
-        except Exception:
-            traceback.print_exc()
-    for area in args.areas.split(","):
-        if not want(area):
-            continue
-        try:
-            mod = importlib.import_module(f"gpu_{area}")
-        except ImportError:
-            continue
-        try:
-            got = mod.run(args.quick)
-            for r in got:
-                r.setdefault("note", "")
-            rows.extend(got)
-        except Exception:
-            traceback.print_exc()
-    text = "\n".join(head) + "\n\n" + table(rows) + "\n"
-    print("\n" + text, flush=True)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text)
+        print(f"[{sec}: {time.perf_counter() - t0:.1f} s]", flush=True)
+        flush()
+    print("\n" + flush(), flush=True)
 
 
 if __name__ == "__main__":

@@ -24,12 +24,13 @@ echo "build rc=$rc in $(( $(date +%s) - t0 )) s"
 if [ $rc -ne 0 ]; then tail -60 "$OUT/build.log"; exit $rc; fi
 $PY -c "import linalg; from linalg import _device; print(_device.device_info())" 2>&1 | tee -a "$OUT/machine.txt"
 t1=$(date +%s)
-$PY -m pytest -q -p no:cacheprovider -m gpu ${KEXPR:+-k "$KEXPR"} tests/ 2>&1 | tee "$OUT/gpu-tests.log" | tail -40
+timeout ${TEST_TIMEOUT:-600} $PY -m pytest -q -p no:cacheprovider -m gpu --maxfail=40 --timeout=90 ${KEXPR:+-k "$KEXPR"} tests/ 2>&1 \
+  | tee "$OUT/gpu-tests.log" | tail -40
 echo "gpu tests in $(( $(date +%s) - t1 )) s"
 t2=$(date +%s)
 if [ "$MODE" = "quick" ]; then Q=--quick; else Q=; fi
 if [ "$MODE" != "tests" ]; then
-  timeout 420 $PY benchmarks/gpu.py $Q --out "$OUT/gpu-section.md" ${GPU_ONLY:+--only $GPU_ONLY} 2>&1 \
-    | tee "$OUT/gpu-bench.log" | tail -45
+  timeout ${BENCH_TIMEOUT:-420} $PY benchmarks/gpu.py $Q --out "$OUT/gpu-section.md" ${GPU_ONLY:+--only $GPU_ONLY} \
+    ${GPU_QUICK_AREAS:+--quick-areas $GPU_QUICK_AREAS} 2>&1 | tee "$OUT/gpu-bench.log" | tail -45
   echo "benchmark in $(( $(date +%s) - t2 )) s"
 fi
