@@ -230,11 +230,21 @@ def bench_sparse(quick, repeats, rows):
                          metric_name="energy / best", metric=e / best, note=note))
 
 
+def _num(x):
+    try:
+        return f"{float(x):.4f}"
+    except (TypeError, ValueError):
+        return "-" if x is None else str(x)
+
+
 def table(rows):
+    """The markdown table; any missing or non-numeric value prints as is
+    (a row must never cost the rows before it: seen on the H100, a None
+    metric lost a whole section)."""
     out = ["| problem | method | time (s) | metric | value | note |", "|---|---|---|---|---|---|"]
     for r in rows:
-        out.append(f"| {r['problem']} | {r['method']} | {r['seconds']:.4f} | {r['metric_name']} | {r['metric']:.4f} | "
-                   f"{r.get('note', '')} |")
+        out.append(f"| {r.get('problem', '?')} | {r.get('method', '?')} | {_num(r.get('seconds'))} | "
+                   f"{r.get('metric_name', '')} | {_num(r.get('metric'))} | {r.get('note', '')} |")
     return "\n".join(out)
 
 
@@ -292,6 +302,7 @@ def main():
                 for r in got:
                     r.setdefault("note", "")
                 rows.extend(got)
+                print(table(got), flush=True)  # each section's rows as soon as they exist
         except Exception:
             traceback.print_exc()
         print(f"[{sec}: {time.perf_counter() - t0:.1f} s]", flush=True)
