@@ -9,5 +9,6 @@ forms of linalg's functions (same seed, same answer to rounding).
 """
 from ._sampling import leverage_scores
 from ._sampling import sample_rows
+from ._completion import complete
 
-__all__ = ["leverage_scores", "sample_rows"]
+__all__ = ["leverage_scores", "sample_rows", "complete"]
