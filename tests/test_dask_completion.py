@@ -135,3 +135,13 @@ def test_bad_input(threads):
         linalg.dask.complete(arr(r, c, v), 2, shape=M.shape, solver="svd")
     with pytest.raises(ValueError, match="empty"):
         linalg.dask.complete(arr(r[:0], c[:0], v[:0]), 2, shape=M.shape)
+
+
+def test_docstring_examples():
+    # tests/test_docs.py collects public modules only; complete lives in _completion.
+    import doctest
+
+    from linalg.dask import _completion
+
+    result = doctest.testmod(_completion, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

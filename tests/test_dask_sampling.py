@@ -169,3 +169,13 @@ def test_integer_input_becomes_float64(threads):
     q = linalg.dask.leverage_scores(da.from_array(A, chunks=100))
     assert q.dtype == np.float64
     np.testing.assert_allclose(q.compute(), linalg.leverage_scores(A), rtol=1e-12)
+
+
+def test_docstring_examples():
+    # tests/test_docs.py collects public modules only; the functions live in _sampling.
+    import doctest
+
+    from linalg.dask import _sampling
+
+    result = doctest.testmod(_sampling, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

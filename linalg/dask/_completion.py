@@ -19,17 +19,43 @@ True
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 import time
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from .. import _core
 from .._validate import as_seed
 from ..completion import _INT_MAX, CompletionResult, _check_options, _check_shape
 
 _COLUMNS = ("row", "col", "value")
+_BLAS_LOCK = threading.Lock()
+_BLAS_STATE = {"depth": 0, "limiter": None, "controller": None}
+
+
+@contextlib.contextmanager
+def _blas_one_thread():
+    """One BLAS thread while any task of this module runs in this process
+    (the core's OpenMP kernels do the work, as in linalg.complete); counted,
+    so concurrent tasks of the threaded scheduler restore the user's setting
+    only when the last one leaves."""
+    with _BLAS_LOCK:
+        if _BLAS_STATE["depth"] == 0:
+            if _BLAS_STATE["controller"] is None:
+                _BLAS_STATE["controller"] = ThreadpoolController()
+            _BLAS_STATE["limiter"] = _BLAS_STATE["controller"].limit(limits=1, user_api="blas")
+        _BLAS_STATE["depth"] += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_STATE["depth"] -= 1
+            if _BLAS_STATE["depth"] == 0:
+                _BLAS_STATE["limiter"].restore_original_limits()
+                _BLAS_STATE["limiter"] = None
 
 
 # --------------------------------------------------------------------------
@@ -138,7 +164,7 @@ def _initialize(m, n, lo_rows, dtype, options, *layouts):
     vals = np.concatenate([L[2] for L in layouts])
     cls = _core.CompletionState32 if dtype == np.float32 else _core.CompletionState64
     rank, biases, reg, solver, steps, clip, seed, power = options
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _blas_one_thread():
         st = cls(rows, cols, vals, None, m, n, rank, biases, reg, solver, steps, clip, seed, 0, power)
         st.initialize()
         U, V, bu, bv, mu = st.factors()
@@ -159,7 +185,7 @@ def _stack(*blocks):
 def _half_step(own, other, layout, k, biases, mean, reg, solver, steps, seed, h):
     """One partition's rows of the half-step (the core's solve_side)."""
     ptr, idx, val = layout
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _blas_one_thread():
         new, loss, weight = _core.completion_half_step(own, other, ptr, idx, val, None, k, biases, mean, reg,
                                                        solver, steps, seed, h)
     return new, loss, weight, float(np.sum(np.square(new, dtype=np.float64)))

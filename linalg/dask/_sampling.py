@@ -16,7 +16,9 @@ True
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 import warnings
 
 import numpy as np
@@ -68,6 +70,46 @@ def _dask_matrix(A, func, name="A"):
     return A
 
 
+_BLAS_LOCK = threading.Lock()
+_BLAS_STATE = {"depth": 0, "limiter": None}
+
+
+@contextlib.contextmanager
+def _blas_one_thread():
+    """One BLAS thread while any block function of this process runs (the
+    core's passes run single-threaded BLAS from OpenMP threads). Counted, so
+    concurrent tasks of the threaded scheduler restore the user's setting
+    only when the last one leaves."""
+    with _BLAS_LOCK:
+        if _BLAS_STATE["depth"] == 0:
+            _BLAS_STATE["limiter"] = _one_blas_thread()
+        _BLAS_STATE["depth"] += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_STATE["depth"] -= 1
+            if _BLAS_STATE["depth"] == 0:
+                _BLAS_STATE["limiter"].restore_original_limits()
+                _BLAS_STATE["limiter"] = None
+
+
+def _tree_sum(parts):
+    """Pairwise sum of delayed (array, finite) results on the workers: one
+    result reaches the client, never one per block."""
+    import dask
+
+    add = dask.delayed(_add, pure=True)
+    parts = list(parts)
+    while len(parts) > 1:
+        parts = [add(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
+    return parts[0]
+
+
+def _add(a, b):
+    return a[0] + b[0], a[1] and b[1]
+
+
 def _offsets(chunks):
     return np.concatenate([[0], np.cumsum(chunks)]).astype(np.int64)
 
@@ -95,7 +137,7 @@ def _block_gram(a, check_finite):
     d = a.shape[1]
     if not ok:
         return np.zeros((d, d)), False
-    with _one_blas_thread():
+    with _blas_one_thread():
         _, h = _core.row_norms_pass(a, None, False, True)
     return h.reshape(d, d).T, True
 
@@ -103,14 +145,14 @@ def _block_gram(a, check_finite):
 def _block_pgram(a, P):
     """(A_b P)^T (A_b P) (upper, double)."""
     r = P.shape[1]
-    with _one_blas_thread():
+    with _blas_one_thread():
         _, h = _core.row_norms_pass(_core_block(a), P, False, True)
-    return h.reshape(r, r).T
+    return h.reshape(r, r).T, True
 
 
 def _block_scores(a, P):
     """||a_i^T P||^2 for the rows of one block (double)."""
-    with _one_blas_thread():
+    with _blas_one_thread():
         q, _ = _core.row_norms_pass(_core_block(a), P, True, False)
     return q
 
@@ -211,32 +253,32 @@ class _Passes:
 
     def gram(self):
         f = self.dask.delayed(_block_gram, pure=True)
-        parts = self.dask.compute(*[f(b, self.check_finite) for b in self.blocks])
+        (G, ok), = self.dask.compute(_tree_sum([f(b, self.check_finite) for b in self.blocks]))
         self.count += 1
-        self._finite_or_raise([ok for _, ok in parts])
-        return sum(h for h, _ in parts)
+        self._finite_or_raise([ok])
+        return G
 
     def pgram(self, P):
         f = self.dask.delayed(_block_pgram, pure=True)
         Pd = self.dask.delayed(P)
-        parts = self.dask.compute(*[f(b, Pd) for b in self.blocks])
+        (H, _), = self.dask.compute(_tree_sum([f(b, Pd) for b in self.blocks]))
         self.count += 1
-        return sum(parts)
+        return H
 
     def sketch(self, s, zeta, seed):
         f = self.dask.delayed(_block_sketch, pure=True)
-        parts = self.dask.compute(*[f(b, int(o), s, zeta, seed, self.check_finite)
-                                    for b, o in zip(self.blocks, self.first)])
+        (SA, ok), = self.dask.compute(_tree_sum([f(b, int(o), s, zeta, seed, self.check_finite)
+                                                 for b, o in zip(self.blocks, self.first)]))
         self.count += 1
-        self._finite_or_raise([ok for _, ok in parts])
-        out = parts[0][0].copy()
-        for y, _ in parts[1:]:
-            out += y
-        return out
+        self._finite_or_raise([ok])
+        return SA
 
     def house_r(self, extra, ridge):
         """R (d x d) of the stacked per-block QR factors of [A; sqrt(ridge) I]:
-        the R of A's QR up to the signs of its rows."""
+        the R of A's QR up to the signs of its rows (NumPy's QR per block:
+        this fallback, for rank-deficient or very ill-conditioned A, has no
+        core entry point; the per-block R factors, d x d each, come to the
+        client)."""
         f = self.dask.delayed(lambda a: np.linalg.qr(np.asarray(a), mode="r"), pure=True)
         parts = list(self.dask.compute(*[f(b) for b in self.blocks]))
         self.count += 1
