@@ -179,3 +179,14 @@ def test_docstring_examples():
 
     result = doctest.testmod(_sampling, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_empty_chunks(threads):
+    A = _heavy(1000, 4, np.float64, seed=3)
+    X = da.from_array(A, chunks=((0, 300, 0, 700, 0), 4))
+    np.testing.assert_allclose(linalg.dask.leverage_scores(X, method="sketch", eps=0.9, seed=1).compute(),
+                               linalg.leverage_scores(A, method="sketch", eps=0.9, seed=1), rtol=1e-12)
+    for scheme in ("poisson", "iid"):
+        got, ref = linalg.dask.sample_rows(X, 100, scheme=scheme, seed=2), linalg.sample_rows(A, 100, scheme=scheme, seed=2)
+        np.testing.assert_array_equal(got.idx, ref.idx)
+        np.testing.assert_allclose(got.weights, ref.weights, rtol=1e-12)

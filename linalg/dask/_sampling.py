@@ -519,11 +519,12 @@ def sample_rows(A, m, *, p=2, scores="leverage", scheme="poisson", seed=None, ch
     else:
         # Block b's slice of the prefix sums starts at the total of q before it.
         base = np.concatenate([[0.0], np.cumsum(sums / total)])
-        last = base[-2] + _last_cumsum(blocks[-1], total) if len(blocks) else 0.0
+        tail = max(i for i, size in enumerate(s.chunks[0]) if size > 0)  # the last non-empty block
+        last = base[tail] + _last_cumsum(blocks[tail], total)
         u = _core.sampling_uniforms(key, 1, m) * last
         ud = dask.delayed(u)
         f = dask.delayed(_iid_block, pure=True, nout=4)
-        parts = [f(b, int(o), m, total, p, ud, float(base[i]), float(base[i + 1]) if i + 1 < len(blocks) else math.inf)
+        parts = [f(b, int(o), m, total, p, ud, float(base[i]), float(base[i + 1]) if i < tail else math.inf)
                  for i, (b, o) in enumerate(zip(blocks, first))]
     out = dask.compute(*parts)
     idx = np.concatenate([o[0] for o in out]).astype(np.int64)
