@@ -319,7 +319,8 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
 
     t_start = time.perf_counter()
     options = (rank, bool(biases), reg, solver, inner_steps, clip, key, init_power_iters)
-    init = dask.delayed(_initialize, pure=True, nout=4)(m, n, [int(x) for x in rb[:-1]], dtype, options, *row_lay)
+    init, = dask.persist(dask.delayed(_initialize, pure=True)(m, n, [int(x) for x in rb[:-1]], dtype, options,
+                                                             *row_lay))  # once, on one worker
     take = dask.delayed(_rows, pure=True)
     X = [take(init[0], int(rb[b]), int(rb[b + 1])) for b in range(blocks)]
     Y = [take(init[1], int(cb[b]), int(cb[b + 1])) for b in range(blocks)]
@@ -336,21 +337,23 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
     prev, stop = None, "max_iter"
     for it in range(max_iter):
         t0 = time.perf_counter()
-        out = {}
+        res = {}
         for side, h in (("cols", 2 * it), ("rows", 2 * it + 1)):
             own, other, layouts = (Y, X, col_lay) if side == "cols" else (X, Y, row_lay)
             fixed = stack(*other)  # the broadcast: one task, fetched once per worker
-            res = dask.persist(*[step(own[b], fixed, layouts[b], rank, bool(biases), mean, reg, solver,
-                                      inner_steps, key, h) for b in range(blocks)])
-            new = [r[0] for r in res]
+            res[side] = dask.persist(*[step(own[b], fixed, layouts[b], rank, bool(biases), mean, reg, solver,
+                                            inner_steps, key, h) for b in range(blocks)])
+            new = [r[0] for r in res[side]]
             if side == "cols":
-                Y = list(dask.persist(*new))
+                Y = new
             else:
-                X = list(dask.persist(*new))
-            out[side] = dask.compute(*[(r[1], r[2], r[3]) for r in res])
-        loss = sum(o[0] for o in out["rows"])
-        wsum = sum(o[1] for o in out["rows"])
-        norms = sum(o[2] for o in out["rows"]) + sum(o[2] for o in out["cols"])
+                X = new
+        # One round trip per iteration: the row half-step's loss (what
+        # linalg.complete records) and the factors' squared norms.
+        rows_, cols_ = dask.compute([(r[1], r[2], r[3]) for r in res["rows"]], [r[3] for r in res["cols"]])
+        loss = sum(o[0] for o in rows_)
+        wsum = sum(o[1] for o in rows_)
+        norms = sum(o[2] for o in rows_) + sum(cols_)
         obj = loss + reg * norms
         dt = time.perf_counter() - t0
         train = math.sqrt(loss / wsum) if wsum > 0 else 0.0
