@@ -187,6 +187,7 @@ def test_empty_chunks(threads):
     np.testing.assert_allclose(linalg.dask.leverage_scores(X, method="sketch", eps=0.9, seed=1).compute(),
                                linalg.leverage_scores(A, method="sketch", eps=0.9, seed=1), rtol=1e-12)
     for scheme in ("poisson", "iid"):
-        got, ref = linalg.dask.sample_rows(X, 100, scheme=scheme, seed=2), linalg.sample_rows(A, 100, scheme=scheme, seed=2)
+        got = linalg.dask.sample_rows(X, 100, scheme=scheme, seed=2)
+        ref = linalg.sample_rows(A, 100, scheme=scheme, seed=2)
         np.testing.assert_array_equal(got.idx, ref.idx)
         np.testing.assert_allclose(got.weights, ref.weights, rtol=1e-12)

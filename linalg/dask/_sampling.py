@@ -496,7 +496,6 @@ def sample_rows(A, m, *, p=2, scores="leverage", scheme="poisson", seed=None, ch
     True
     """
     import dask
-    import dask.array as da
 
     p = _check_p(p)
     check_choice(scheme, "scheme", SCHEMES)
