@@ -153,6 +153,63 @@ void bind_predict(nb::module_& m) {
         nb::arg("cols"));
 }
 
+// --------------------------------------------------------------------------
+// Glue for linalg.dask.complete: one half-step on one partition of the rows
+// (or, transposed, of the columns). completion::solve_side is the body of
+// AltMin::half_step, so a partition's rows get exactly the single-machine
+// update of those rows. Glue only: copies in and out of the padded storage.
+// --------------------------------------------------------------------------
+
+template <class T>
+void bind_partition_step(nb::module_& m) {
+  m.def("completion_half_step",
+        [](const CMat<T>& own, const CMat<T>& other, const Vec<std::int32_t>& ptr, const Vec<std::int32_t>& idx,
+           const Vec<T>& val, nb::object weights, index_t k, bool biases, double mean, double reg,
+           const std::string& solver, int steps, std::uint64_t seed, int h) {
+          const index_t kw = k + (biases ? 1 : 0), rows = static_cast<index_t>(own.shape(0));
+          const index_t n_o = static_cast<index_t>(other.shape(0)), len = static_cast<index_t>(val.shape(0));
+          require(k >= 1, "k must be >= 1");
+          require(static_cast<index_t>(own.shape(1)) == kw && static_cast<index_t>(other.shape(1)) == kw,
+                  "own and other must have k (+1 with biases) columns");
+          require(static_cast<index_t>(ptr.shape(0)) == rows + 1, "ptr must have rows + 1 entries");
+          require(static_cast<index_t>(idx.shape(0)) == len, "idx and val lengths differ");
+          require(ptr.data()[0] == 0 && ptr.data()[rows] == len, "ptr must run from 0 to len(val)");
+          for (index_t e = 0; e < len; ++e) require(idx.data()[e] >= 0 && idx.data()[e] < n_o, "idx out of range");
+          const T* w = nullptr;
+          Vec<T> wv;
+          if (!weights.is_none()) {
+            wv = nb::cast<Vec<T>>(weights);
+            require(static_cast<index_t>(wv.shape(0)) == len, "weights must have one entry per observed value");
+            w = wv.data();
+          }
+          require(steps >= 1, "steps must be >= 1");
+          completion::AltMinOptions o;
+          o.rank = k;
+          o.biases = biases;
+          o.reg = reg;
+          o.solver = solver_of(solver);
+          o.steps = steps;
+          o.seed = seed;
+          const index_t vec = static_cast<index_t>(32 / sizeof(T));
+          const index_t ld = (kw + vec - 1) / vec * vec;
+          Matrix<T> X(ld, rows), Y(ld, n_o);
+          X.zero();
+          Y.zero();
+          for (index_t i = 0; i < rows; ++i) std::memcpy(X.data() + i * ld, own.data() + i * kw, sizeof(T) * kw);
+          for (index_t j = 0; j < n_o; ++j) std::memcpy(Y.data() + j * ld, other.data() + j * kw, sizeof(T) * kw);
+          host::ObsRows<T> obs{rows, ptr.data(), idx.data(), val.data(), w, nullptr};
+          host::RowTotals t;
+          {
+            nb::gil_scoped_release release;
+            t = completion::solve_side(host::Host{}, o, k, kw, ld, static_cast<T>(mean), X, Y, obs, -1, h);
+          }
+          return nb::make_tuple(rows_of(X, kw, 0), t.loss, t.weight);
+        },
+        nb::arg("own"), nb::arg("other"), nb::arg("ptr"), nb::arg("idx"), nb::arg("val"), nb::arg("weights").none(),
+        nb::arg("k"), nb::arg("biases"), nb::arg("mean"), nb::arg("reg"), nb::arg("solver"), nb::arg("steps"),
+        nb::arg("seed"), nb::arg("h"));
+}
+
 }  // namespace
 
 void bind_completion(nb::module_& m) {
@@ -160,4 +217,6 @@ void bind_completion(nb::module_& m) {
   bind_state<float>(m, "CompletionState32");
   bind_predict<double>(m);
   bind_predict<float>(m);
+  bind_partition_step<double>(m);
+  bind_partition_step<float>(m);
 }

@@ -321,7 +321,8 @@ def _cached_scores(A, p, kind):
             _SCORE_CACHE[key] = linalg.lewis_weights(A, p)
         else:
             _SCORE_CACHE[key] = linalg.lp_sensitivities(A, p)
-    return _SCORE_CACHE[key]
+        _SCORE_CACHE[key] = (A, _SCORE_CACHE[key])  # keeps A alive, so no later array reuses its id (and gets its scores)
+    return _SCORE_CACHE[key][1]
 
 
 def test_named_scores_match_precomputed():

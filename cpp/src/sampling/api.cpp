@@ -28,10 +28,11 @@ void row_sketch(const CsrView<T, I>& A, sketch::RowSketch kind, int zeta, std::u
   host::row_sketch_csr(A, kind, zeta, seed, sketch::kUserSketch, Y);
 }
 
-void sampling_uniforms(std::uint64_t seed, std::uint32_t salt, index_t n, double* out) {
+void sampling_uniforms(std::uint64_t seed, std::uint32_t salt, index_t n, double* out, std::uint64_t first) {
 #pragma omp parallel for schedule(static) if (n > 65536)
   for (index_t i = 0; i < n; ++i)
-    out[i] = rng::uniform_open(rng::draw(seed, static_cast<std::uint64_t>(i), salt, sketch::kRowSampling).v[0]);
+    out[i] = rng::uniform_open(
+        rng::draw(seed, first + static_cast<std::uint64_t>(i), salt, sketch::kRowSampling).v[0]);
 }
 
 #define LINALG_INSTANTIATE(T)                                                                               \

@@ -90,6 +90,94 @@ struct Factors {
   Matrix<T> X, Y;
 };
 
+// One half-step on one side: every row of `own` (the ld x count padded
+// storage of the side being updated, rows of `obs`) solves its regularised
+// least-squares problem given `other` (the fixed side, all of it): the
+// design, the shared sketch-and-whiten of the "sketch" solver (from `other`,
+// the seed and the half-step number h alone), and the row solves. Rows are
+// independent, so any subset of own's rows with their observations gives
+// those rows' result of the whole half-step (linalg.dask runs it per
+// partition of the rows).
+template <class Ctx, class T>
+host::RowTotals solve_side(const Ctx& ctx, const AltMinOptions& o, index_t k, index_t kw, index_t ld, T mean,
+                           Matrix<T>& own, const Matrix<T>& other, const host::ObsRows<T>& obs, int active_subset,
+                           int h) {
+  const index_t n_own = own.cols(), n_o = other.cols();
+  // Design rows [f_j, 1 (biases), 0 pad] and the other side's bias.
+  Matrix<T> D(ld, n_o);
+  Matrix<T> offset(o.biases ? n_o : 0, 1);
+  ctx.als_design(other.data(), n_o, k, ld, o.biases, D.data(), o.biases ? offset.data() : nullptr);
+  std::vector<T> reg(kw, static_cast<T>(o.reg));
+  host::RowSolveArgs<T> a;
+  a.obs = obs;
+  a.active_subset = active_subset;
+  a.offset = o.biases ? offset.data() : nullptr;
+  a.mean = mean;
+  a.kw = kw;
+  a.ld = ld;
+  a.steps = o.steps;
+  const auto view_of = [&](const Matrix<T>& M) { return DenseView<T>{M.data(), kw, M.cols(), ld, false}; };
+  bool whitened = false;
+  host::RowTotals totals;
+  if (o.solver == Solver::Sketch) {
+    // Gram of a sparse sign sketch of D (of D itself when the sketch
+    // would not be shorter), eigendecomposed.
+    const index_t s = std::max<index_t>(o.sketch_factor * kw, kw + 16);
+    Matrix<T> G(kw, kw);
+    if (s < n_o) {
+      Matrix<T> SD(s, kw);
+      const std::uint64_t seed = o.seed ^ (0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(h + 1));
+      ctx.als_sketch_rows(D.data(), n_o, kw, ld, s, o.zeta, seed, SD.data());
+      ctx.gram(DenseView<const T>(SD.view()), G.view());
+    } else {
+      ctx.gram(DenseView<const T>(view_of(D)).t(), G.view());
+    }
+    std::vector<T> lam(kw), vec(static_cast<std::size_t>(kw * kw));
+    ctx.eigh(G.view(), lam.data());
+    ctx.to_host(DenseView<const T>(G.view()), vec.data());  // the eigenvectors (kw x kw, small)
+    const T top = lam[kw - 1];
+    if (top > T(0) && std::isfinite(top)) {
+      whitened = true;
+      const T fl = top * std::numeric_limits<T>::epsilon() * T(16);
+      // T = V l^{-1/2}, T^{-1} = l^{1/2} V^T, built on the host (kw x kw).
+      std::vector<T> tm(vec.size()), ti(vec.size());
+      for (index_t c = 0; c < kw; ++c) {
+        lam[c] = std::max(lam[c], fl);
+        const T sq = std::sqrt(lam[c]);
+        for (index_t r = 0; r < kw; ++r) {
+          tm[r + c * kw] = vec[r + c * kw] / sq;
+          ti[c + r * kw] = vec[r + c * kw] * sq;
+        }
+        reg[c] = static_cast<T>(o.reg) / lam[c];
+      }
+      Matrix<T> Tm(kw, kw), Ti(kw, kw);
+      ctx.from_host(tm.data(), Tm.view());
+      ctx.from_host(ti.data(), Ti.view());
+      // Whitened design (rows D_j T) and warm start z_i = T^{-1} x_i, in
+      // the transposed storage: D_w^T = T^T D^T, Z^T = T^{-1} X^T.
+      Matrix<T> Dw(ld, n_o), Z(ld, n_own);
+      Dw.zero();
+      Z.zero();
+      ctx.gemm(T(1), DenseView<const T>(Tm.view()).t(), DenseView<const T>(view_of(D)), T(0), view_of(Dw));
+      ctx.gemm(T(1), DenseView<const T>(Ti.view()), DenseView<const T>(view_of(own)), T(0), view_of(Z));
+      a.design = Dw.data();
+      a.Z = Z.data();
+      a.reg = reg.data();
+      a.solver = host::RowSolver::PCG;
+      totals = ctx.als_solve_rows(a);
+      ctx.gemm(T(1), DenseView<const T>(Tm.view()), DenseView<const T>(view_of(Z)), T(0), view_of(own));
+    }
+  }
+  if (!whitened) {
+    a.design = D.data();
+    a.Z = own.data();
+    a.reg = reg.data();
+    a.solver = o.solver == Solver::Cholesky ? host::RowSolver::Cholesky : host::RowSolver::CG;
+    totals = ctx.als_solve_rows(a);
+  }
+  return totals;
+}
+
 template <class Ctx, class T>
 class AltMin {
  public:
@@ -240,82 +328,9 @@ class AltMin {
 
   // Update one side (rows when `rows`) given the other.
   StepStats half_step(bool rows, int h) {
-    const index_t kw = f_.kw, ld = f_.ld, k = f_.k;
-    Matrix<T>& own = rows ? f_.X : f_.Y;
-    const Matrix<T>& other = rows ? f_.Y : f_.X;
-    const index_t n_own = own.cols(), n_o = other.cols();
-    // Design rows [f_j, 1 (biases), 0 pad] and the other side's bias.
-    Matrix<T> D(ld, n_o);
-    Matrix<T> offset(o_.biases ? n_o : 0, 1);
-    ctx_.als_design(other.data(), n_o, k, ld, o_.biases, D.data(), o_.biases ? offset.data() : nullptr);
-    std::vector<T> reg(kw, static_cast<T>(o_.reg));
-    host::RowSolveArgs<T> a;
-    a.obs = rows ? row_view_ : col_view_;
-    a.active_subset = obs_.subsets > 0 ? 1 + h % (obs_.subsets - 1) : -1;
-    a.offset = o_.biases ? offset.data() : nullptr;
-    a.mean = f_.mean;
-    a.kw = kw;
-    a.ld = ld;
-    a.steps = o_.steps;
-    const auto view_of = [&](const Matrix<T>& M) { return DenseView<T>{M.data(), kw, M.cols(), ld, false}; };
-    bool whitened = false;
-    host::RowTotals totals;
-    if (o_.solver == Solver::Sketch) {
-      // Gram of a sparse sign sketch of D (of D itself when the sketch
-      // would not be shorter), eigendecomposed.
-      const index_t s = std::max<index_t>(o_.sketch_factor * kw, kw + 16);
-      Matrix<T> G(kw, kw);
-      if (s < n_o) {
-        Matrix<T> SD(s, kw);
-        const std::uint64_t seed = o_.seed ^ (0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(h + 1));
-        ctx_.als_sketch_rows(D.data(), n_o, kw, ld, s, o_.zeta, seed, SD.data());
-        ctx_.gram(DenseView<const T>(SD.view()), G.view());
-      } else {
-        ctx_.gram(DenseView<const T>(view_of(D)).t(), G.view());
-      }
-      std::vector<T> lam(kw), vec(static_cast<std::size_t>(kw * kw));
-      ctx_.eigh(G.view(), lam.data());
-      ctx_.to_host(DenseView<const T>(G.view()), vec.data());  // the eigenvectors (kw x kw, small)
-      const T top = lam[kw - 1];
-      if (top > T(0) && std::isfinite(top)) {
-        whitened = true;
-        const T fl = top * std::numeric_limits<T>::epsilon() * T(16);
-        // T = V l^{-1/2}, T^{-1} = l^{1/2} V^T, built on the host (kw x kw).
-        std::vector<T> tm(vec.size()), ti(vec.size());
-        for (index_t c = 0; c < kw; ++c) {
-          lam[c] = std::max(lam[c], fl);
-          const T sq = std::sqrt(lam[c]);
-          for (index_t r = 0; r < kw; ++r) {
-            tm[r + c * kw] = vec[r + c * kw] / sq;
-            ti[c + r * kw] = vec[r + c * kw] * sq;
-          }
-          reg[c] = static_cast<T>(o_.reg) / lam[c];
-        }
-        Matrix<T> Tm(kw, kw), Ti(kw, kw);
-        ctx_.from_host(tm.data(), Tm.view());
-        ctx_.from_host(ti.data(), Ti.view());
-        // Whitened design (rows D_j T) and warm start z_i = T^{-1} x_i, in
-        // the transposed storage: D_w^T = T^T D^T, Z^T = T^{-1} X^T.
-        Matrix<T> Dw(ld, n_o), Z(ld, n_own);
-        Dw.zero();
-        Z.zero();
-        ctx_.gemm(T(1), DenseView<const T>(Tm.view()).t(), DenseView<const T>(view_of(D)), T(0), view_of(Dw));
-        ctx_.gemm(T(1), DenseView<const T>(Ti.view()), DenseView<const T>(view_of(own)), T(0), view_of(Z));
-        a.design = Dw.data();
-        a.Z = Z.data();
-        a.reg = reg.data();
-        a.solver = host::RowSolver::PCG;
-        totals = ctx_.als_solve_rows(a);
-        ctx_.gemm(T(1), DenseView<const T>(Tm.view()), DenseView<const T>(view_of(Z)), T(0), view_of(own));
-      }
-    }
-    if (!whitened) {
-      a.design = D.data();
-      a.Z = own.data();
-      a.reg = reg.data();
-      a.solver = o_.solver == Solver::Cholesky ? host::RowSolver::Cholesky : host::RowSolver::CG;
-      totals = ctx_.als_solve_rows(a);
-    }
+    const int active = obs_.subsets > 0 ? 1 + h % (obs_.subsets - 1) : -1;
+    const host::RowTotals totals = solve_side(ctx_, o_, f_.k, f_.kw, f_.ld, f_.mean, rows ? f_.X : f_.Y,
+                                              rows ? f_.Y : f_.X, rows ? row_view_ : col_view_, active, h);
     StepStats st;
     st.loss = totals.loss;
     st.weight = totals.weight;

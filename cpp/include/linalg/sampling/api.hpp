@@ -26,7 +26,9 @@ void row_sketch(DenseView<const T> A, sketch::RowSketch kind, int zeta, std::uin
 template <class T, class I>
 void row_sketch(const CsrView<T, I>& A, sketch::RowSketch kind, int zeta, std::uint64_t seed, DenseView<T> Y);
 
-// n uniforms in (0, 1): out[i] from Philox at (seed, i, stream kRowSampling).
-void sampling_uniforms(std::uint64_t seed, std::uint32_t salt, index_t n, double* out);
+// n uniforms in (0, 1): out[i] from Philox at (seed, first + i, stream
+// kRowSampling). `first` lets a block of rows draw its own uniforms (the
+// same values as the whole array's entries first .. first + n - 1).
+void sampling_uniforms(std::uint64_t seed, std::uint32_t salt, index_t n, double* out, std::uint64_t first = 0);
 
 }  // namespace linalg
