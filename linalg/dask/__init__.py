@@ -1,0 +1,15 @@
+"""Low-rank algorithms on Dask arrays (``pip install "linalg[dask]"``).
+
+The per-block work runs in the same core as the single-machine functions;
+Dask schedules it (``blockwise`` tasks and tree reductions), on any
+scheduler: threads, processes or a ``dask.distributed`` cluster. Only small
+(n x l, l x l) factors ever reach the client.
+
+>>> import numpy as np, dask, dask.array as da, linalg.dask
+>>> X = np.random.default_rng(0).standard_normal((2000, 8)) @ np.ones((8, 50))
+>>> with dask.config.set(scheduler="threads"):
+...     res = linalg.dask.rsvd(da.from_array(X, chunks=(500, 50)), 5, seed=0)
+>>> res.U.shape, res.S.shape, res.Vh.shape
+((2000, 5), (5,), (5, 50))
+"""
+from ._rsvd import rsvd
