@@ -229,9 +229,9 @@ def _tall_qr(Y):
         if R2 is not None:
             M = (M1 @ np.linalg.inv(R2)).astype(dtype)
             return _apply(Y, M), R2 @ R1, M, "cholesky_qr2"
-    Yc = Y.rechunk({1: -1})
-    Q, R = da.linalg.tsqr(Yc)
-    Q = Q.persist()
+    import dask
+
+    Q, R = dask.persist(*da.linalg.tsqr(Y.rechunk({1: -1})))  # one graph: Q and R share their tasks
     return Q, np.asarray(R.compute(), dtype=np.float64), None, "tsqr"
 
 
