@@ -27,10 +27,12 @@ Design notes (decided here):
   Dask arrays, so the result equals ``linalg.rsvd(A.compute(), ...,
   method="subspace")``, which is what ``auto`` gives there whenever
   ``min(m, n) < 4 (rank + oversample)`` or the data are float32.
-* ||A||_F^2 (needed by the adaptive depth) and the NaN/Inf check are computed
-  in the same scheduler round as the first pass (one extra read of each
-  block, nothing extra materialised); a non-finite entry raises before any
-  further pass.
+* ||A||_F^2 (needed by the adaptive depth only) is summed in the same
+  scheduler round as the first pass. The NaN/Inf check costs no read of its
+  own: a non-finite entry of A makes every entry of the first W = A^T A Z
+  non-finite (NaN and Inf propagate through sums and products, also times
+  zero), so the check looks at that small n x l block and raises before
+  any further pass.
 * Small l x l algebra runs in the array's dtype, as in the core, so that the
   adaptive stopping decision sees the same numbers.
 """
@@ -89,22 +91,18 @@ def _gram(x, m):
     return _core.mode_product_dense(x, 0, x.T)[None]
 
 
-def _stats(a):
-    """[[sum of squares (float64), 1 if a holds NaN/Inf]] for a row block."""
+def _sumsq(a):
+    """[[sum of squares]] of a row block, accumulated in float64."""
     a = _contig(a)
-    if a.size == 0:
-        return np.zeros((1, 2))
-    finite = _core.all_finite(a) if a.ndim == 2 else bool(np.isfinite(a).all())
     if a.dtype == np.float64:
         flat = a.reshape(-1)
-        ss = float(np.dot(flat, flat))
-    else:  # accumulate float32 blocks in float64, a slab of rows at a time
-        step = max(1, (1 << 20) // max(1, a.shape[1]))
-        ss = 0.0
-        for i in range(0, a.shape[0], step):
-            s = a[i:i + step].astype(np.float64).reshape(-1)
-            ss += float(np.dot(s, s))
-    return np.array([[ss if finite else 0.0, 0.0 if finite else 1.0]])
+        return np.array([[float(np.dot(flat, flat))]])
+    step = max(1, (1 << 20) // max(1, a.shape[1]))  # float32: a slab of rows at a time
+    ss = 0.0
+    for i in range(0, a.shape[0], step):
+        s = a[i:i + step].astype(np.float64).reshape(-1)
+        ss += float(np.dot(s, s))
+    return np.array([[ss]])
 
 
 # --------------------------------------------------------------------------
@@ -147,11 +145,11 @@ def _gram_of(X, m=None):
     return slabs.sum(axis=0)
 
 
-def _block_stats(B):
+def _frob_sq(B):
     import dask.array as da
 
-    return da.blockwise(_stats, "ik", B, "ij", dtype=np.float64, concatenate=True, adjust_chunks={"i": 1},
-                        new_axes={"k": 2}).sum(axis=0)
+    return da.blockwise(_sumsq, "ik", B, "ij", dtype=np.float64, concatenate=True, adjust_chunks={"i": 1},
+                        new_axes={"k": 1}).sum()
 
 
 # --------------------------------------------------------------------------
@@ -299,7 +297,9 @@ def rsvd(A, rank, *, oversample=10, power_iters=None, method="auto", sketch="gau
         The test matrix, as in :func:`linalg.rsvd`.
     seed : None, int or numpy.random.Generator
     check_finite : bool, default True
-        Reject NaN/Inf (checked during the first pass, before any other).
+        Reject NaN/Inf: checked on the first pass's n x l product, which
+        any non-finite entry of A fills with NaN/Inf (no extra read of A),
+        before any further pass.
 
     Returns
     -------
@@ -315,9 +315,8 @@ def rsvd(A, rank, *, oversample=10, power_iters=None, method="auto", sketch="gau
     Notes
     -----
     Cost: ``2q + 2`` products of A with l columns (:math:`4(q+1)mnl` flops
-    over the workers), plus one read of A for :math:`\|A\|_F^2` and the
-    finiteness check (adaptive q or ``check_finite``), in ``q + 1`` (``q + 2``
-    with the check) scheduler rounds; :math:`O(ml^2)` per orthonormalisation
+    over the workers), plus one read of A for :math:`\|A\|_F^2` with the
+    adaptive q, in ``q + 1`` scheduler rounds; :math:`O(ml^2)` per orthonormalisation
     of Y (two Gram reductions), :math:`O(nl^2)` on the client. Client memory
     :math:`O(nl + l^2)`, worker memory a block of A plus its share of the
     m x l block Y. Works with any Dask scheduler (threads, processes,
@@ -401,17 +400,20 @@ def _rsvd_tall(B, k, p, q_fixed, sketch, seed, check_finite):
         if fused:
             Y = _apply(B, Z)
             W = _apply_t(B, Y)
-            if q == 0 and (adaptive or check_finite):
-                Yp, Wp, st = dask.persist(Y, W, _block_stats(B))
-                st = np.asarray(st.compute())
-                if check_finite and st[1] > 0:
-                    raise ValueError("A contains NaN or Inf (pass check_finite=False to skip this check)")
-                frob_sq = float(st[0])
+            if q == 0 and adaptive:
+                Yp, Wp, fs = dask.persist(Y, W, _frob_sq(B))
+                frob_sq = float(fs.compute())
                 stop = _EnergyStop(frob_sq, _ENERGY_RTOL)
             else:
                 Yp, Wp = dask.persist(Y, W)
             W = np.asarray(Wp.compute(), dtype=dtype)
             passes += 2
+            # A NaN or Inf anywhere in A reaches every entry of W = A^T A Z
+            # (NaN * 0 is NaN, Inf - Inf is NaN; nothing non-finite turns
+            # finite): checking the small W checks A, with no extra read.
+            if q == 0 and check_finite and not (np.all(np.isfinite(W)) and np.isfinite(frob_sq)):
+                raise ValueError("A contains NaN or Inf (or entries so large that A^T A overflows); "
+                                 "pass check_finite=False to skip this check")
             G = Z.T @ W  # Z^T A^T A Z
             cap, ratio = _top_energy(G, k)
             if q == 0 and ratio < 10.0 * eps:
