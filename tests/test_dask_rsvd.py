@@ -62,29 +62,34 @@ def assert_same(res, ref, X, dtype):
     np.testing.assert_allclose(U.T @ U, np.eye(U.shape[1]), atol=tol * 10)
 
 
-CASES = [(dt, q, rows) for dt in (np.float64, np.float32) for q in (None, 0, 2)
-         for rows in (377, 1500)]  # uneven chunks; a single chunk
+CASES = [(dt, q, rows, meth) for dt in (np.float64, np.float32) for q in (None, 0, 2)
+         for rows in (377, 1500)  # uneven chunks; a single chunk
+         for meth in ("subspace", "krylov")]
 
 
-@pytest.mark.parametrize("dtype, power_iters, rows", CASES)
-def test_equals_single_machine_threads(dtype, power_iters, rows):
+@pytest.mark.parametrize("dtype, power_iters, rows, method", CASES)
+def test_equals_single_machine_threads(dtype, power_iters, rows, method):
     with dask.config.set(scheduler="threads"):
-        check_equals_single_machine(dtype, power_iters, rows)
+        check_equals_single_machine(dtype, power_iters, rows, method)
 
 
-@pytest.mark.parametrize("dtype, power_iters, rows", [(np.float64, None, 377), (np.float32, None, 1500),
-                                                      (np.float32, 2, 377), (np.float64, 0, 1500)])
-def test_equals_single_machine_distributed(client, dtype, power_iters, rows):
+@pytest.mark.parametrize("dtype, power_iters, rows, method", [
+    (np.float64, None, 377, "auto"), (np.float32, None, 1500, "auto"), (np.float32, 2, 377, "subspace"),
+    (np.float64, 0, 1500, "krylov")])
+def test_equals_single_machine_distributed(client, dtype, power_iters, rows, method):
     with client.as_current(), dask.config.set(scheduler=client.get):
-        check_equals_single_machine(dtype, power_iters, rows)
+        check_equals_single_machine(dtype, power_iters, rows, method)
 
 
-def check_equals_single_machine(dtype, power_iters, rows):
+def check_equals_single_machine(dtype, power_iters, rows, method):
     m, n, k = 1500, 120, 10
     X = spectrum_matrix(m, n, 1.0 / np.arange(1, n + 1), seed=1, dtype=dtype)
     A = da.from_array(X, chunks=(rows, n))
-    res = ldask.rsvd(A, k, power_iters=power_iters, seed=7)
-    ref = linalg.rsvd(X, k, power_iters=power_iters, seed=7, method="subspace")
+    res = ldask.rsvd(A, k, power_iters=power_iters, seed=7, method=method)
+    ref = linalg.rsvd(X, k, power_iters=power_iters, seed=7, method=method)
+    assert res.info["method"] == ref.info["method"]
+    if method == "auto":  # n >= 4 (k + p): Krylov for float64, subspace for float32
+        assert res.info["method"] == ("krylov" if dtype == np.float64 else "subspace")
     assert_same(res, ref, X, dtype)
     assert isinstance(res.U, da.Array) and res.U.chunks[0] == A.chunks[0]
     if power_iters is None:
@@ -92,8 +97,8 @@ def check_equals_single_machine(dtype, power_iters, rows):
         np.testing.assert_allclose(res.info["frob_sq"], np.sum(X.astype(np.float64) ** 2), rtol=1e-6)
 
 
-def test_auto_equals_single_machine_auto_where_that_is_subspace(scheduler):
-    # n < 4 (k + p): the single-machine "auto" is subspace iteration too.
+def test_auto_where_that_is_subspace(scheduler):
+    # n < 4 (k + p): the single-machine "auto" is subspace iteration.
     X = spectrum_matrix(900, 60, 1.0 / np.arange(1, 61), seed=2)
     res = ldask.rsvd(da.from_array(X, chunks=(250, 60)), 8, seed=3)
     ref = linalg.rsvd(X, 8, seed=3)
@@ -105,7 +110,7 @@ def test_wide_column_chunked_is_its_transpose(scheduler):
     X = spectrum_matrix(80, 1100, 0.9 ** np.arange(80), seed=3)
     A = da.from_array(X, chunks=(80, 300))
     res = ldask.rsvd(A, 6, power_iters=1, seed=5, oversample=4)
-    ref = linalg.rsvd(X, 6, power_iters=1, seed=5, oversample=4, method="subspace")
+    ref = linalg.rsvd(X, 6, power_iters=1, seed=5, oversample=4)
     assert isinstance(res.U, np.ndarray) and isinstance(res.Vh, da.Array)
     assert res.Vh.chunks[1] == A.chunks[1]
     assert_same(res, ref, X, np.float64)
@@ -115,11 +120,11 @@ def test_sparse_sign_sketch_and_seed(scheduler):
     X = spectrum_matrix(700, 50, 1.0 / np.arange(1, 51) ** 0.5, seed=4, dtype=np.float32)
     A = da.from_array(X, chunks=(160, 50))
     res = ldask.rsvd(A, 5, power_iters=1, sketch="sparse_sign", seed=11)
-    ref = linalg.rsvd(X, 5, power_iters=1, sketch="sparse_sign", seed=11, method="subspace")
+    ref = linalg.rsvd(X, 5, power_iters=1, sketch="sparse_sign", seed=11)
     assert_same(res, ref, X, np.float32)
     # A generator seed is turned into the same key as by linalg.rsvd.
     r1 = ldask.rsvd(A, 5, power_iters=0, seed=np.random.default_rng(3))
-    r2 = linalg.rsvd(X, 5, power_iters=0, seed=np.random.default_rng(3), method="subspace")
+    r2 = linalg.rsvd(X, 5, power_iters=0, seed=np.random.default_rng(3))
     np.testing.assert_allclose(r1.S, r2.S, rtol=1e-5)
     # Another seed, another sketch (q = 0 on a flat spectrum: visibly different).
     r3 = ldask.rsvd(A, 5, power_iters=0, seed=12)
@@ -133,7 +138,7 @@ def test_ill_conditioned_basis_takes_separate_steps_and_tsqr(scheduler):
     X = spectrum_matrix(600, 40, s, seed=5)
     A = da.from_array(X, chunks=(130, 40))
     res = ldask.rsvd(A, 12, power_iters=1, seed=2)
-    ref = linalg.rsvd(X, 12, power_iters=1, seed=2, method="subspace")
+    ref = linalg.rsvd(X, 12, power_iters=1, seed=2)
     assert res.info["fused"] is False and ref.info["fused"] is False
     assert res.info["orthonormalization"] == "tsqr"
     np.testing.assert_allclose(res.S[:8], ref.S[:8], rtol=1e-8)
@@ -154,7 +159,7 @@ def test_integers_become_float64():
     X = np.arange(300 * 20).reshape(300, 20) % 7
     with dask.config.set(scheduler="threads"):
         res = ldask.rsvd(da.from_array(X, chunks=(70, 20)), 3, seed=0)
-        ref = linalg.rsvd(X, 3, seed=0, method="subspace")
+        ref = linalg.rsvd(X, 3, seed=0)
         np.testing.assert_allclose(res.S, ref.S, rtol=1e-10)
         assert res.S.dtype == np.float64
 
@@ -164,7 +169,7 @@ def test_chunks_along_the_short_side_are_rechunked_with_a_warning():
     with dask.config.set(scheduler="threads"):
         with pytest.warns(RechunkWarning, match=r"A is chunked along its short side.*rechunk"):
             res = ldask.rsvd(da.from_array(X, chunks=(200, 25)), 5, power_iters=1, seed=4)
-        ref = linalg.rsvd(X, 5, power_iters=1, seed=4, method="subspace")
+        ref = linalg.rsvd(X, 5, power_iters=1, seed=4)
         assert_same(res, ref, X, np.float64)
         # A wide array in row blocks: its transpose is rechunked.
         with pytest.warns(RechunkWarning, match=r"A\.T is chunked"):
@@ -192,9 +197,7 @@ def test_bad_input():
         ldask.rsvd(A, 2, oversample=-1)
     with pytest.raises(ValueError, match=r"power_iters must be in >= 0"):
         ldask.rsvd(A, 2, power_iters=-1)
-    with pytest.raises(ValueError, match=r"method='krylov' is not offered"):
-        ldask.rsvd(A, 2, method="krylov")
-    with pytest.raises(ValueError, match=r"method must be one of 'auto', 'subspace'; got 'svd'"):
+    with pytest.raises(ValueError, match=r"method must be one of 'auto', 'subspace', 'krylov'; got 'svd'"):
         ldask.rsvd(A, 2, method="svd")
     with pytest.raises(ValueError, match=r"sketch must be one of"):
         ldask.rsvd(A, 2, sketch="srht")

@@ -1,13 +1,16 @@
 """Randomized truncated SVD of a row-chunked dask.array (``linalg.dask.rsvd``).
 
-The algorithm is the single-machine subspace iteration of
-``cpp/include/linalg/lowrank/subspace_iteration.hpp`` and the finishing step
-of ``svd_from_basis.hpp``, step for step, with the tall side split into the
-array's row blocks:
+The algorithm is the single-machine one of ``cpp/include/linalg/lowrank/``,
+step for step: the method choice of ``rsvd.hpp``, the range finders of
+``subspace_iteration.hpp`` and ``block_krylov.hpp`` with the adaptive stop
+of ``basis.hpp`` (EnergyStop), and the finishing step of
+``svd_from_basis.hpp``, with the tall side split into the array's row
+blocks:
 
-* the n x l row-side basis Z (n the short side) lives on the client; the
-  first one is the same Philox test matrix the core draws
-  (``_core.test_matrix_f64(n, l, sketch, seed)``, stream 1, block 0);
+* the n x l row-side basis Z (n the short side; l = k + p columns, or a
+  Krylov block of b) lives on the client; the first one is the same Philox
+  test matrix the core draws (``_core.test_matrix_f64(n, l, sketch, seed)``,
+  stream 1, block 0);
 * a pass sends Z to every block and computes, per block, Y_b = A_b Z and
   W_b = A_b^T Y_b with the core (``_core.mode_product_dense``, one GEMM
   each); W = sum_b W_b is a Dask tree reduction (n x l), Y stays on the
@@ -22,11 +25,12 @@ array's row blocks:
 
 Design notes (decided here):
 
-* ``method="auto"`` means subspace iteration. The single-machine ``auto``
-  picks block Krylov for large float64 problems; Krylov is not offered for
-  Dask arrays, so the result equals ``linalg.rsvd(A.compute(), ...,
-  method="subspace")``, which is what ``auto`` gives there whenever
-  ``min(m, n) < 4 (rank + oversample)`` or the data are float32.
+* ``method="auto"`` picks what ``linalg.rsvd`` picks (block Krylov for
+  float64 with min(m, n) >= 4 (k + p), else subspace iteration), so the
+  result equals ``linalg.rsvd(A.compute(), ...)`` for the same arguments.
+  A Krylov step is a pass like any other here: Y_j = A Z_j, W_j = A^T Y_j
+  for the new block only; the blocks Y_j stay on the workers and are
+  concatenated by columns for the final orthonormalisation.
 * ||A||_F^2 (needed by the adaptive depth only) is summed in the same
   scheduler round as the first pass. The NaN/Inf check costs no read of its
   own: a non-finite entry of A makes every entry of the first W = A^T A Z
@@ -46,7 +50,7 @@ from .. import _core
 from .._results import SVDResult
 from .._validate import as_seed, check_choice, check_int
 
-METHODS = ("auto", "subspace")
+METHODS = ("auto", "subspace", "krylov")
 SKETCHES = ("gaussian", "sparse_sign")
 _MAX_POWER_ITERS = 12  # SubspaceOptions::max_power_iters
 _ENERGY_RTOL = 0.1  # RsvdOptions::energy_rtol
@@ -254,15 +258,17 @@ def rsvd(A, rank, *, oversample=10, power_iters=None, method="auto", sketch="gau
          check_finite=True) -> SVDResult:
     r"""Randomized truncated SVD of a Dask array: ``A ~ U @ diag(S) @ Vh``.
 
-    The same algorithm as :func:`linalg.rsvd` with ``method="subspace"``:
-    with :math:`Z_0 = \mathrm{orth}(\Omega)` (the same Philox test matrix
-    for the same ``seed``) and for :math:`i = 0..q`, :math:`Y_i = AZ_i`,
-    :math:`W_i = A^TY_i`, :math:`Z_{i+1} = \mathrm{orth}(W_i)`; the last pair
-    gives the truncated SVD of :math:`QQ^TA`, :math:`Q = \mathrm{orth}(Y_q)`,
-    with no further pass. The result equals ``linalg.rsvd(A.compute(), rank,
-    method="subspace", ...)`` with the same arguments up to rounding (and
-    with ``method="auto"`` too wherever that picks subspace iteration:
-    float32, or ``min(m, n) < 4 (rank + oversample)``).
+    The same algorithm as :func:`linalg.rsvd`, pass for pass. Subspace
+    iteration: with :math:`Z_0 = \mathrm{orth}(\Omega)` (the same Philox
+    test matrix for the same ``seed``) and for :math:`i = 0..q`,
+    :math:`Y_i = AZ_i`, :math:`W_i = A^TY_i`,
+    :math:`Z_{i+1} = \mathrm{orth}(W_i)`; the last pair gives the truncated
+    SVD of :math:`QQ^TA`, :math:`Q = \mathrm{orth}(Y_q)`, with no further
+    pass. Block Krylov: the same products on one new block of b columns per
+    step, :math:`Z_{j+1} = \mathrm{orth}(W_j \perp Z_{0..j})`, keeping all
+    blocks: :math:`Y = A[Z_0, \dots, Z_{d-1}]`. The result equals
+    ``linalg.rsvd(A.compute(), rank, ...)`` with the same arguments (seed,
+    oversample, power_iters, method) up to rounding.
 
     A must be chunked along its long side only: a tall array (m >= n) in row
     blocks, a wide one in column blocks (it is then handled as its
@@ -291,8 +297,10 @@ def rsvd(A, rank, *, oversample=10, power_iters=None, method="auto", sketch="gau
         known from the small Gram matrix; iteration stops once the gain still
         to come, extrapolated from the last two gains, is at most 10 % of
         :math:`\|A\|_F^2 - E_j` (at most 12 steps).
-    method : {"auto", "subspace"}
-        Both mean subspace iteration (block Krylov is not offered here).
+    method : {"auto", "subspace", "krylov"}
+        As in :func:`linalg.rsvd`: "auto" is block Krylov (blocks of about
+        ``(rank + oversample) / 3`` columns) for float64 with
+        ``min(m, n) >= 4 (rank + oversample)``, else subspace iteration.
     sketch : {"gaussian", "sparse_sign"}
         The test matrix, as in :func:`linalg.rsvd`.
     seed : None, int or numpy.random.Generator
@@ -310,12 +318,16 @@ def rsvd(A, rank, *, oversample=10, power_iters=None, method="auto", sketch="gau
         (m, k) is NumPy and ``Vh`` a lazy Dask array with A's column chunks.
         ``info`` has ``method``, ``power_iters``, ``basis_size``, ``rank``,
         ``passes`` (reads of A), ``orthonormalization``
-        (``"cholesky_qr2"`` or ``"tsqr"``) and ``frob_sq`` when computed.
+        (``"cholesky_qr2"`` or ``"tsqr"``), ``fused`` (False where subspace
+        iteration kept its products apart, as the core does for
+        :math:`\sigma_k^2 < 10\,u\,\sigma_1^2`) and ``frob_sq`` (-1 when not
+        computed).
 
     Notes
     -----
-    Cost: ``2q + 2`` products of A with l columns (:math:`4(q+1)mnl` flops
-    over the workers), plus one read of A for :math:`\|A\|_F^2` with the
+    Cost: ``2q + 2`` products of A with l columns (subspace,
+    :math:`4(q+1)mnl` flops over the workers) or with b columns (Krylov,
+    ``q + 1`` blocks), plus one read of A for :math:`\|A\|_F^2` with the
     adaptive q, in ``q + 1`` scheduler rounds; :math:`O(ml^2)` per orthonormalisation
     of Y (two Gram reductions), :math:`O(nl^2)` on the client. Client memory
     :math:`O(nl + l^2)`, worker memory a block of A plus its share of the
@@ -333,7 +345,7 @@ def rsvd(A, rank, *, oversample=10, power_iters=None, method="auto", sketch="gau
     ...     U = U.compute()
     >>> bool(np.allclose(U * S @ Vh, X))
     True
-    >>> ref = linalg.rsvd(X, 20, seed=1, method="subspace")
+    >>> ref = linalg.rsvd(X, 20, seed=1)
     >>> bool(np.allclose(S, ref.S))
     True
     """
@@ -358,9 +370,6 @@ def rsvd(A, rank, *, oversample=10, power_iters=None, method="auto", sketch="gau
     k = check_int(rank, "rank", 1, min(m, n))
     p = check_int(oversample, "oversample", 0)
     q_fixed = None if power_iters is None else check_int(power_iters, "power_iters", 0)
-    if method == "krylov":
-        raise ValueError("method='krylov' is not offered by linalg.dask.rsvd; use 'auto' or 'subspace' "
-                         "(subspace iteration), or linalg.rsvd on data that fit one machine")
     check_choice(method, "method", METHODS)
     check_choice(sketch, "sketch", SKETCHES)
     s = as_seed(seed)
@@ -368,76 +377,160 @@ def rsvd(A, rank, *, oversample=10, power_iters=None, method="auto", sketch="gau
     tall = m >= n
     B = A if tall else A.T
     B = _row_blocked(B, "A" if tall else "A.T")
-    U, S, Vt, info = _rsvd_tall(B, k, p, q_fixed, sketch, s, check_finite)
+    U, S, Vt, info = _rsvd_tall(B, k, p, q_fixed, method, sketch, s, check_finite)
     if tall:
         return SVDResult(U, S, Vt, info)
     # A^T = U' S V'^T  =>  A = V' S U'^T.
     return SVDResult(np.ascontiguousarray(Vt.T), S, U.T, info)
 
 
-def _rsvd_tall(B, k, p, q_fixed, sketch, seed, check_finite):
-    """Subspace iteration + svd_from_basis on the row-blocked tall B (m >= n)."""
+def _first_pass(B, Z, adaptive, check_finite, dtype):
+    """Y = B Z (persisted), W = B^T Y (local), ||B||_F^2 when adaptive; checks finiteness."""
     import dask
 
-    m, n = (int(s) for s in B.shape)
+    Y, W = _apply(B, Z), None
+    frob_sq = -1.0
+    if adaptive:
+        Yp, Wp, fs = dask.persist(Y, _apply_t(B, Y), _frob_sq(B))
+        frob_sq = float(fs.compute())
+    else:
+        Yp, Wp = dask.persist(Y, _apply_t(B, Y))
+    W = np.asarray(Wp.compute(), dtype=dtype)
+    # A NaN or Inf anywhere in A reaches every entry of W = A^T A Z (NaN * 0
+    # is NaN, Inf - Inf is NaN; nothing non-finite turns finite): checking
+    # the small W checks A, with no extra read.
+    if check_finite and not (np.all(np.isfinite(W)) and (not adaptive or np.isfinite(frob_sq))):
+        raise ValueError("A contains NaN or Inf (or entries so large that A^T A overflows); "
+                         "pass check_finite=False to skip this check")
+    return Yp, W, frob_sq
+
+
+def _pass(B, Z, dtype):
+    import dask
+
+    Y = _apply(B, Z)
+    Yp, Wp = dask.persist(Y, _apply_t(B, Y))
+    return Yp, np.asarray(Wp.compute(), dtype=dtype)
+
+
+def _subspace(B, k, l, q_fixed, Z, check_finite, st):
+    """subspace_iteration.hpp over row blocks. Returns (Y or Q persisted, W, y_orthonormal, q)."""
     dtype = np.dtype(B.dtype)
-    l = min(n, k + p)
     adaptive = q_fixed is None
     qmax = _MAX_POWER_ITERS if adaptive else q_fixed
     eps = float(np.finfo(dtype).eps)
-    draw = _core.test_matrix_f64 if dtype == np.float64 else _core.test_matrix_f32
-    Z = _orth_small(np.asarray(draw(n, l, sketch, seed, 8, 1, 0), dtype=dtype))
-
-    passes = 0
-    frob_sq = -1.0
-    stop = None
     fused = True
-    how = None
-    Yp = Qp = None
+    stop = None
     q = 0
     while True:
-        cap = 0.0
         if fused:
-            Y = _apply(B, Z)
-            W = _apply_t(B, Y)
-            if q == 0 and adaptive:
-                Yp, Wp, fs = dask.persist(Y, W, _frob_sq(B))
-                frob_sq = float(fs.compute())
-                stop = _EnergyStop(frob_sq, _ENERGY_RTOL)
+            if q == 0:
+                Yp, W, st["frob_sq"] = _first_pass(B, Z, adaptive, check_finite, dtype)
+                stop = _EnergyStop(st["frob_sq"], _ENERGY_RTOL)
             else:
-                Yp, Wp = dask.persist(Y, W)
-            W = np.asarray(Wp.compute(), dtype=dtype)
-            passes += 2
-            # A NaN or Inf anywhere in A reaches every entry of W = A^T A Z
-            # (NaN * 0 is NaN, Inf - Inf is NaN; nothing non-finite turns
-            # finite): checking the small W checks A, with no extra read.
-            if q == 0 and check_finite and not (np.all(np.isfinite(W)) and np.isfinite(frob_sq)):
-                raise ValueError("A contains NaN or Inf (or entries so large that A^T A overflows); "
-                                 "pass check_finite=False to skip this check")
-            G = Z.T @ W  # Z^T A^T A Z
-            cap, ratio = _top_energy(G, k)
+                Yp, W = _pass(B, Z, dtype)
+            st["passes"] += 2
+            cap, ratio = _top_energy(Z.T @ W, k)  # Z^T A^T A Z
             if q == 0 and ratio < 10.0 * eps:
                 fused = False
         if not fused:  # separate products, orthonormalised in between
             Y = _apply(B, Z).persist()
-            Qy, _, _, how = _tall_qr(Y)
-            Qp = Qy.persist()
+            Qy, _, _, st["orthonormalization"] = _tall_qr(Y)
+            Yp = Qy.persist()
             del Y
-            W = np.asarray(_apply_t(B, Qp).compute(), dtype=dtype)
-            passes += 2
-            G = W.T @ W
-            cap, _ = _top_energy(G, k)
-            Yp = None
+            W = np.asarray(_apply_t(B, Yp).compute(), dtype=dtype)
+            st["passes"] += 2
+            cap, _ = _top_energy(W.T @ W, k)  # W^T W = Q^T A A^T Q
         done = (stop.converged(cap) or q >= qmax) if adaptive else q >= qmax
         if done:
             break
         Z = _orth_small(W)
         q += 1
+    st["fused"] = fused
+    return Yp, W, not fused, q
+
+
+def _orth_against(Zs, X):
+    """orthonormalize_against (orthonormalize.hpp): X -= Zs (Zs^T X) twice, orthonormalise, once more."""
+    for _ in range(2):
+        X = X - Zs @ (Zs.T @ X)
+    X = _orth_small(X)
+    X = X - Zs @ (Zs.T @ X)
+    return _orth_small(X)
+
+
+def _krylov(B, k, p, l, q_fixed, sketch, seed, check_finite, st):
+    """block_krylov.hpp over row blocks (block size and depth rules of rsvd.hpp).
+
+    Returns (Y persisted m x db, W n x db, False, d - 1).
+    """
+    import dask.array as da
+
+    n = int(B.shape[1])
+    dtype = np.dtype(B.dtype)
+    adaptive = q_fixed is None
+    bs = max(8, (k + p + 2) // 3)  # krylov_block_size
+    if not adaptive:
+        bs = max(bs, (l + q_fixed) // (q_fixed + 1))  # d b >= k + p
+    b = max(1, min(n // 2, bs))
+    dmax = max(1, min(64 if adaptive else q_fixed + 1, n // b))
+    Z = _orth_small(np.asarray(_draw(dtype)(n, b, sketch, seed, 8, 1, 0), dtype=dtype))
+    Zs, Ys, Ws = np.zeros((n, 0), dtype=dtype), [], []
+    G = np.zeros((dmax * b, dmax * b), dtype=dtype)  # Z^T A^T A Z, upper block triangle
+    stop = None
+    d = 0
+    for j in range(dmax):
+        if j == 0:
+            Yj, Wj, st["frob_sq"] = _first_pass(B, Z, adaptive, check_finite, dtype)
+            stop = _EnergyStop(st["frob_sq"], _ENERGY_RTOL)
+        else:
+            Yj, Wj = _pass(B, Z, dtype)
+        st["passes"] += 2
+        d = j + 1
+        s = (j + 1) * b
+        Zs = np.concatenate([Zs, Z], axis=1)
+        Ys.append(Yj)
+        Ws.append(Wj)
+        G[:s, j * b:s] = Zs.T @ Wj
+        if adaptive and s >= max(l, k):
+            w = np.linalg.eigvalsh(G[:s, :s], UPLO="U")
+            kk = min(k, s)
+            cap = float(sum(max(0.0, float(w[s - 1 - i])) for i in range(kk)))
+            if stop.converged(cap):
+                break
+        if j == dmax - 1 or s + b > n:
+            break
+        Z = _orth_against(Zs, Wj)
+    Y = (Ys[0] if len(Ys) == 1 else da.concatenate(Ys, axis=1).rechunk({1: -1})).persist()
+    return Y, np.concatenate(Ws, axis=1), False, d - 1
+
+
+def _draw(dtype):
+    return _core.test_matrix_f64 if dtype == np.float64 else _core.test_matrix_f32
+
+
+def _rsvd_tall(B, k, p, q_fixed, method, sketch, seed, check_finite):
+    """rsvd_oriented (rsvd.hpp) on the row-blocked tall B (m >= n): range finder + svd_from_basis."""
+    m, n = (int(s) for s in B.shape)
+    dtype = np.dtype(B.dtype)
+    l = min(n, k + p)
+    eps = float(np.finfo(dtype).eps)
+    if method == "auto":
+        method = "krylov" if (n >= 4 * (k + p) and dtype == np.float64) else "subspace"
+    if method == "krylov" and 2 * (k + p) > n:
+        method = "subspace"
+    st = {"passes": 0, "frob_sq": -1.0, "fused": True, "orthonormalization": None}
+    if method == "krylov":
+        base, W, y_orthonormal, q = _krylov(B, k, p, l, q_fixed, sketch, seed, check_finite, st)
+    else:
+        Z = _orth_small(np.asarray(_draw(dtype)(n, l, sketch, seed, 8, 1, 0), dtype=dtype))
+        base, W, y_orthonormal, q = _subspace(B, k, l, q_fixed, Z, check_finite, st)
+    r = W.shape[1]
 
     # ---- svd_from_basis: truncated SVD of Q Q^T A ----
-    r = l
-    if fused:
-        Qy, Ry, M, how = _tall_qr(Yp)
+    if not y_orthonormal:
+        Yp = base
+        Qy, Ry, M, st["orthonormalization"] = _tall_qr(Yp)
         Ur, sr, Vrt = np.linalg.svd(Ry.astype(dtype))  # R = Ur diag(sr) Vr^T
         cut = np.sqrt(eps) * sr[0]
         inv = np.where(sr > cut, 1.0 / np.where(sr > 0, sr, 1.0), 0.0).astype(dtype)
@@ -450,15 +543,15 @@ def _rsvd_tall(B, k, p, q_fixed, sketch, seed, check_finite):
         if first_small < r:
             Qs = _apply(base, QU[:, first_small:].astype(dtype))
             C[:, first_small:] = np.asarray(_apply_t(B, Qs).compute(), dtype=dtype)
-            passes += 1
+            st["passes"] += 1
     else:
-        C, QU, base = W, np.eye(l, dtype=dtype), Qp
+        C, QU = W, np.eye(r, dtype=dtype)
     Q2, R2 = np.linalg.qr(C)
     U2, S, V2t = np.linalg.svd(R2)
     kk = min(k, r)
     S = S[:kk].astype(dtype)
     U = _apply(base, (QU @ V2t[:kk].T).astype(dtype))  # Q V2
     Vt = np.ascontiguousarray((U2[:, :kk].T @ Q2.T).astype(dtype))  # (Q2 U2)^T
-    info = {"method": "subspace", "power_iters": q, "basis_size": l, "rank": kk, "passes": passes,
-            "fused": fused, "orthonormalization": how, "frob_sq": frob_sq}
+    info = {"method": method, "power_iters": q, "basis_size": r, "rank": kk, "passes": st["passes"],
+            "fused": st["fused"], "orthonormalization": st["orthonormalization"], "frob_sq": st["frob_sq"]}
     return U, S, Vt, info
