@@ -53,7 +53,8 @@ import numpy as np  # noqa: E402
 
 SIZES = {"full": (400_000, 2000, 20_000, 50), "quick": (40_000, 200, 2_000, 10)}
 PEERS = ((2, 10), (4, 10), (1, 10), (1, 20), (1, 30))  # svd_compressed (n_power_iter, n_oversamples)
-OURS = ((None, 10), (1, 10), (2, 10), (1, 20), (1, 30))  # (power_iters, oversample)
+# (method, power_iters, oversample); "auto" is block Krylov here (float64, n >= 4 (k + p)).
+OURS = (("auto", None, 10), ("subspace", None, 10), ("subspace", 2, 10), ("subspace", 1, 30))
 
 
 def _common():
@@ -213,13 +214,15 @@ def main(argv=None):
             print(f"  {name:<58} {r['t']:8.2f} s  error ratio {ratio:.4f}  peak worker "
                   f"{r['peak'] / 2**30:.2f} GiB  {info}", flush=True)
 
-        for q, ov in OURS:
-            def ours(q=q, ov=ov):
-                res = linalg.dask.rsvd(A, k, power_iters=q, oversample=ov, seed=0)
+        for meth, q, ov in OURS:
+            def ours(meth=meth, q=q, ov=ov):
+                res = linalg.dask.rsvd(A, k, method=meth, power_iters=q, oversample=ov, seed=0)
                 U = res.U.persist()
                 distributed.wait(U)
-                return U, res.S, res.Vh, f"q={res.info['power_iters']}, passes {res.info['passes']}"
-            record(f"linalg.dask.rsvd(A, {k}, power_iters={q}, oversample={ov})", ours)
+                i = res.info
+                return U, res.S, res.Vh, (f"{i['method']}, q={i['power_iters']}, basis {i['basis_size']}, "
+                                          f"passes {i['passes']}")
+            record(f"linalg.dask.rsvd(A, {k}, method={meth!r}, power_iters={q}, oversample={ov})", ours)
         for q, ov in PEERS:
             def peer(q=q, ov=ov):
                 u, s, v = dask.array.linalg.svd_compressed(A, k, n_power_iter=q, n_oversamples=ov, seed=0)
