@@ -99,7 +99,7 @@ def _sumsq(a):
     """[[sum of squares]] of a row block, accumulated in float64."""
     a = _contig(a)
     if a.dtype == np.float64:
-        flat = a.reshape(-1)
+        flat = a.ravel(order="K")  # a view in C or F order
         return np.array([[float(np.dot(flat, flat))]])
     step = max(1, (1 << 20) // max(1, a.shape[1]))  # float32: a slab of rows at a time
     ss = 0.0
