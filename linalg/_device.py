@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
+from ._validate import _FLOATS, _check_dtype, _float_dtype  # the host rules, shared
 
-_FLOATS = (np.float32, np.float64)
 
 
 def cuda_built() -> bool:
@@ -62,21 +62,6 @@ def check_same_kind(device_input: bool, other, name: str):
         expected = "CuPy arrays" if device_input else "host arrays"
         raise TypeError(f"{name} is {where}, but the other inputs are {expected}; "
                         "linalg does not move data between host and device: convert it first")
-
-
-def _check_dtype(dtype, name):
-    if np.issubdtype(dtype, np.complexfloating):
-        raise TypeError(f"{name}: complex input is not supported (dtype {dtype}); pass real data")
-    if not (np.issubdtype(dtype, np.number) or dtype == np.bool_):
-        raise TypeError(f"{name}: expected a real numeric array, got dtype {dtype}")
-
-
-def _float_dtype(A):
-    if A.dtype in _FLOATS:
-        return A
-    if A.dtype == np.float16:
-        return A.astype(np.float32)
-    return A.astype(np.float64)
 
 
 def as_device_matrix(A, name: str = "A", check_finite: bool = True):

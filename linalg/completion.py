@@ -44,20 +44,22 @@ _INT_MAX = 2**31 - 1
 # validation
 # --------------------------------------------------------------------------
 
-def _as_index(a, name):
-    a = np.asarray(a)
+def _as_index(a, name, xp=np):
+    """1-D int64 contiguous indices; ``xp`` is numpy, or cupy for device input."""
+    a = xp.asarray(a)
     if a.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {a.shape}")
     if a.size and not np.issubdtype(a.dtype, np.integer):
         raise TypeError(f"{name} must hold integers, got dtype {a.dtype}")
-    a = a.astype(np.int64, copy=False)
-    if a.size and a.min() < 0:
+    a = xp.ascontiguousarray(a.astype(np.int64, copy=False))
+    if a.size and int(a.min()) < 0:
         raise ValueError(f"{name} has a negative index ({int(a.min())})")
-    return np.ascontiguousarray(a)
+    return a
 
 
-def _as_values(a, name, dtype=None):
-    a = np.asarray(a)
+def _as_values(a, name, dtype=None, xp=np):
+    """1-D finite float values (float32 stays float32); ``xp`` as _as_index."""
+    a = xp.asarray(a)
     if a.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {a.shape}")
     if np.issubdtype(a.dtype, np.complexfloating):
@@ -66,8 +68,8 @@ def _as_values(a, name, dtype=None):
         raise TypeError(f"{name} must be real numbers, got dtype {a.dtype}")
     if dtype is None:
         dtype = np.float32 if a.dtype in (np.float32, np.float16) else np.float64
-    a = np.ascontiguousarray(a, dtype=dtype)
-    if not np.isfinite(a).all():
+    a = xp.ascontiguousarray(a.astype(dtype, copy=False))
+    if a.size and not bool(xp.isfinite(a).all()):
         raise ValueError(f"{name} contains NaN or Inf")
     return a
 
@@ -149,33 +151,13 @@ def _observed_on_device(observed, name="observed") -> bool:
 def _dev_index(a, name):
     import cupy as cp
 
-    a = cp.asarray(a)
-    if a.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {a.shape}")
-    if a.size and not np.issubdtype(a.dtype, np.integer):
-        raise TypeError(f"{name} must hold integers, got dtype {a.dtype}")
-    a = cp.ascontiguousarray(a.astype(cp.int64, copy=False))
-    if a.size and int(a.min()) < 0:
-        raise ValueError(f"{name} has a negative index ({int(a.min())})")
-    return a
+    return _as_index(a, name, cp)
 
 
 def _dev_values(a, name, dtype=None):
     import cupy as cp
 
-    a = cp.asarray(a)
-    if a.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {a.shape}")
-    if np.issubdtype(a.dtype, np.complexfloating):
-        raise TypeError(f"{name}: complex values are not supported (dtype {a.dtype})")
-    if not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
-        raise TypeError(f"{name} must be real numbers, got dtype {a.dtype}")
-    if dtype is None:
-        dtype = np.float32 if a.dtype in (np.float32, np.float16) else np.float64
-    a = cp.ascontiguousarray(a.astype(dtype, copy=False))
-    if a.size and not bool(cp.isfinite(a).all()):
-        raise ValueError(f"{name} contains NaN or Inf")
-    return a
+    return _as_values(a, name, dtype, cp)
 
 
 def _device_triple(obj, name, shape=None, dtype=None):

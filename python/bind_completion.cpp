@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "convert.hpp"
+#include "completion_glue.hpp"
 #include "linalg/completion/api.hpp"
 
 namespace nb = nanobind;
@@ -22,13 +23,6 @@ template <class T>
 using Vec = nb::ndarray<const T, nb::ndim<1>, nb::device::cpu, nb::c_contig>;
 template <class T>
 using CMat = nb::ndarray<const T, nb::ndim<2>, nb::device::cpu, nb::c_contig>;
-
-completion::Solver solver_of(const std::string& s) {
-  if (s == "sketch") return completion::Solver::Sketch;
-  if (s == "cg") return completion::Solver::CG;
-  if (s == "cholesky") return completion::Solver::Cholesky;
-  throw invalid_argument("solver must be 'sketch', 'cg' or 'cholesky', got '" + s + "'");
-}
 
 template <class T>
 struct State {
@@ -65,17 +59,8 @@ void bind_state(nb::module_& m, const char* name) {
                require(static_cast<index_t>(wv.shape(0)) == len, "weights must have one entry per observed value");
                w = wv.data();
              }
-             completion::AltMinOptions o;
-             o.rank = rank;
-             o.biases = biases;
-             o.reg = reg;
-             o.solver = solver_of(solver);
-             require(steps >= 1, "inner_steps must be >= 1");
-             o.steps = steps;
-             o.clip = clip;
-             o.seed = seed;
-             require(init_power_iters >= 0, "init_power_iters must be >= 0");
-             o.init_power_iters = init_power_iters;
+             const completion::AltMinOptions o =
+                 py::altmin_options(rank, biases, reg, solver, steps, clip, seed, init_power_iters);
              new (self) S();
              nb::gil_scoped_release release;
              auto obs = completion::build_observations<T>(m_, n_, rows.data(), cols.data(), vals.data(), w, len,
@@ -187,7 +172,7 @@ void bind_partition_step(nb::module_& m) {
           o.rank = k;
           o.biases = biases;
           o.reg = reg;
-          o.solver = solver_of(solver);
+          o.solver = py::solver_of(solver);
           o.steps = steps;
           o.seed = seed;
           const index_t vec = static_cast<index_t>(32 / sizeof(T));

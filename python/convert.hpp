@@ -26,8 +26,9 @@ using Out = nb::ndarray<nb::numpy, T>;
 
 // A 2-D array with one unit stride as a view: F order directly, C order as
 // the transpose of its column-major reading. Python copies other layouts.
-template <class T>
-DenseView<const T> dense_view(const In2<T>& a, const char* name) {
+// Any 2-D nanobind array of const T: host (In2) or CUDA (convert_cuda.hpp).
+template <class T, class Array>
+DenseView<const T> dense_view(const Array& a, const char* name) {
   const index_t m = static_cast<index_t>(a.shape(0)), n = static_cast<index_t>(a.shape(1));
   const auto s0 = a.stride(0), s1 = a.stride(1);
   if (s0 == 1 && (n == 1 || s1 >= m || m <= 1)) return {a.data(), m, n, std::max<index_t>(s1, std::max<index_t>(m, 1)), false};

@@ -1,5 +1,7 @@
 import os
 
+import pytest
+
 from hypothesis import HealthCheck, settings
 
 # CI: derandomized, so a run is reproducible; locally the default profile.
@@ -29,8 +31,6 @@ def _gpu_available() -> str | None:
 
 def pytest_collection_modifyitems(config, items):
     # Tests marked gpu run only with a CUDA build, CuPy and a device.
-    import pytest
-
     why = None
     for item in items:
         if item.get_closest_marker("gpu") is None:
@@ -39,3 +39,24 @@ def pytest_collection_modifyitems(config, items):
             why = _gpu_available() or ""
         if why:
             item.add_marker(pytest.mark.skip(reason=f"gpu test: {why}"))
+
+
+# Dask tests (tests/test_dask_*.py) share one two-worker LocalCluster per
+# session; dask is imported lazily so that collection never needs it.
+
+@pytest.fixture(scope="session")
+def client():
+    distributed = pytest.importorskip("dask.distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+@pytest.fixture
+def threads():
+    """The body runs on Dask's threaded scheduler, with no client."""
+    dask = pytest.importorskip("dask")
+    with dask.config.set(scheduler="threads"):
+        yield

@@ -13,21 +13,6 @@ import linalg  # noqa: E402
 import linalg.dask  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
-@pytest.fixture
-def threads():
-    with dask.config.set(scheduler="threads"):
-        yield
-
-
 def _problem(m=90, n=70, k=3, frac=0.35, seed=0, dtype=np.float64):
     rng = np.random.default_rng(seed)
     M = rng.standard_normal((m, k)) @ rng.standard_normal((k, n)) + 0.01 * rng.standard_normal((m, n)) + 0.5

@@ -15,15 +15,6 @@ import linalg.dask as ldask  # noqa: E402
 from linalg.dask._rsvd import RechunkWarning  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
 @pytest.fixture(params=["threads", "distributed"])
 def scheduler(request):
     """Run the body on the threaded scheduler (no client) or on the LocalCluster."""

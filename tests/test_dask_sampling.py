@@ -14,21 +14,6 @@ import linalg  # noqa: E402
 import linalg.dask  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
-@pytest.fixture
-def threads():
-    with dask.config.set(scheduler="threads"):
-        yield
-
-
 def _heavy(n, d, dtype, seed=0):
     rng = np.random.default_rng(seed)
     return (rng.standard_normal((n, d)) * rng.standard_t(2, n)[:, None]).astype(dtype)

@@ -16,6 +16,7 @@
 #include "linalg/cuda/context.hpp"
 
 #include "../convert.hpp"
+#include "../completion_glue.hpp"
 #include "linalg/cuda/api.hpp"
 #include "linalg/cuda/completion_api.hpp"
 
@@ -34,13 +35,6 @@ template <class T>
 using DevRows = nb::ndarray<const T, nb::ndim<2>, nb::device::cuda, nb::c_contig>;
 template <class T>
 using DevOut = nb::ndarray<nb::cupy, T>;
-
-completion::Solver solver_of(const std::string& s) {
-  if (s == "sketch") return completion::Solver::Sketch;
-  if (s == "cg") return completion::Solver::CG;
-  if (s == "cholesky") return completion::Solver::Cholesky;
-  throw invalid_argument("solver must be 'sketch', 'cg' or 'cholesky', got '" + s + "'");
-}
 
 // A device matrix (count x cols, column-major) as the C-ordered CuPy array
 // (cols, count), or as a vector of cols entries when count == 1 and vector.
@@ -106,17 +100,8 @@ void bind_state(nb::module_& m, const char* name) {
                w = wv.data();
                wc = wcv.data();
              }
-             completion::AltMinOptions o;
-             o.rank = rank;
-             o.biases = biases;
-             o.reg = reg;
-             o.solver = solver_of(solver);
-             require(steps >= 1, "inner_steps must be >= 1");
-             o.steps = steps;
-             o.clip = clip;
-             o.seed = seed;
-             require(init_power_iters >= 0, "init_power_iters must be >= 0");
-             o.init_power_iters = init_power_iters;
+             const completion::AltMinOptions o =
+                 py::altmin_options(rank, biases, reg, solver, steps, clip, seed, init_power_iters);
              new (self) S();
              self->stream = stream;
              self->device = device;

@@ -75,7 +75,7 @@ void bind_csr(nb::module_& m) {
 template <class T>
 void bind_dtype(nb::module_& m, const char* suffix) {
   m.def("cuda_all_finite", [](const Dev2<T>& a, std::uintptr_t stream) {
-    DenseView<const T> v = device_view<T>(a, "A");
+    DenseView<const T> v = dense_view<T>(a, "A");
     nb::gil_scoped_release release;
     return cuda::all_finite<T>(stream, v);
   }, nb::arg("a"), nb::arg("stream"));
@@ -84,7 +84,7 @@ void bind_dtype(nb::module_& m, const char* suffix) {
            int power_iters, const std::string& method, const std::string& sketch, int zeta, std::uint64_t seed,
            index_t block, nb::object progress, double energy_rtol) {
           Options o{rank, tol, oversample, power_iters, method, sketch, zeta, seed, block, energy_rtol};
-          return run<T>(stream, device, lowrank::Operator<T>(device_view<T>(a, "A")), o, 0.0, progress);
+          return run<T>(stream, device, lowrank::Operator<T>(dense_view<T>(a, "A")), o, 0.0, progress);
         },
         nb::arg("a"), nb::arg("stream"), nb::arg("device"), LINALG_OPTION_ARGS, nb::arg("energy_rtol") = 0.1);
   bind_csr<T, std::int32_t>(m);
@@ -94,7 +94,7 @@ void bind_dtype(nb::module_& m, const char* suffix) {
            int zeta, std::uint64_t seed) {
           Options o{1, 0.0, 0, power_iters, "auto", sketch, zeta, seed, 0};
           lowrank::RsvdOptions c = to_core(o);
-          lowrank::Operator<T> A(device_view<T>(a, "A"));
+          lowrank::Operator<T> A(dense_view<T>(a, "A"));
           lowrank::PassCount count;
           Matrix<T> Q;
           {
@@ -110,11 +110,11 @@ void bind_dtype(nb::module_& m, const char* suffix) {
            std::uint64_t seed) {
           require(s.stride(0) == 1, "S must be contiguous");
           require(static_cast<index_t>(s.shape(0)) == static_cast<index_t>(u.shape(1)), "S length must equal U columns");
-          lowrank::Operator<T> A(device_view<T>(a, "A"));
+          lowrank::Operator<T> A(dense_view<T>(a, "A"));
           lowrank::ErrorEstimate e;
           {
             nb::gil_scoped_release release;
-            e = cuda::estimate_error<T>(stream, A, device_view<T>(u, "U"), s.data(), device_view<T>(vt, "Vh"), probes,
+            e = cuda::estimate_error<T>(stream, A, dense_view<T>(u, "U"), s.data(), dense_view<T>(vt, "Vh"), probes,
                                         seed);
           }
           return nb::make_tuple(e.frobenius, e.spectral_bound, e.frob_norm_a);
@@ -154,7 +154,7 @@ void bind_cuda_lowrank(nb::module_& m) {
           lowrank::RsvdOptions c = to_core(o);
           lowrank::RsvdReport rep;
           lowrank::Progress cb = wrap_progress(progress);
-          DenseView<const double> A = device_view<double>(a, "A");
+          DenseView<const double> A = dense_view<double>(a, "A");
           bool used = false;
           cuda::DeviceSvd<double> f;
           {
@@ -174,7 +174,7 @@ void bind_cuda_lowrank(nb::module_& m) {
           lowrank::RsvdOptions c = to_core(o);
           lowrank::RsvdReport rep;
           lowrank::Progress cb = wrap_progress(progress);
-          lowrank::Operator<float> A(device_view<float>(a, "A"));
+          lowrank::Operator<float> A(dense_view<float>(a, "A"));
           bool used = false;
           cuda::DeviceSvd<float> f;
           {

@@ -45,7 +45,7 @@ void bind_dtype(nb::module_& m) {
   m.def("cuda_leverage_scores",
         [](const Dev2<T>& a, std::uintptr_t stream, int device, bool sketch, double eps, double ridge, double delta,
            index_t sketch_rows, index_t jl_cols, int zeta, std::uint64_t seed) {
-          DenseView<const T> A = device_view<T>(a, "A");
+          DenseView<const T> A = dense_view<T>(a, "A");
           auto o = options(sketch, eps, ridge, delta, sketch_rows, jl_cols, zeta, seed);
           sampling::LeverageReport rep;
           Matrix<double> q;
@@ -61,7 +61,7 @@ void bind_dtype(nb::module_& m) {
   m.def("cuda_lewis_weights",
         [](const Dev2<T>& a, std::uintptr_t stream, int device, double p, int max_iter, double tol, bool sketch,
            double eps, double delta, index_t sketch_rows, int zeta, std::uint64_t seed) {
-          DenseView<const T> A = device_view<T>(a, "A");
+          DenseView<const T> A = dense_view<T>(a, "A");
           auto o = options(sketch, eps, 0.0, delta, sketch_rows, 0, zeta, seed);
           sampling::LeverageReport rep;
           Matrix<double> w;
@@ -77,7 +77,7 @@ void bind_dtype(nb::module_& m) {
   m.def("cuda_row_sketch_dense",
         [](const Dev2<T>& a, std::uintptr_t stream, int device, const std::string& kind, index_t s, int zeta,
            std::uint64_t seed) {
-          DenseView<const T> A = device_view<T>(a, "A");
+          DenseView<const T> A = dense_view<T>(a, "A");
           const auto k = row_sketch_kind(kind);
           require(s >= 1, "the sketch size must be >= 1");
           Matrix<T> Y;

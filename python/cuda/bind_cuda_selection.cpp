@@ -56,7 +56,7 @@ nb::tuple run_nystrom(std::uintptr_t stream, int device, const lowrank::Operator
   o.tol = a.tol;
   o.test_matrix = test_matrix_of(a.sketch, a.seed, true);
   DenseView<const T> om{};
-  if (!omega.is_none()) om = device_view<T>(nb::cast<Dev2<T>>(omega), "sketch");
+  if (!omega.is_none()) om = dense_view<T>(nb::cast<Dev2<T>>(omega), "sketch");
   lowrank::NystromReport rep;
   cuda::DeviceEigh<T> f;
   {
@@ -149,7 +149,7 @@ void bind_dtype(nb::module_& m) {
         [](const Dev2<T>& a, std::uintptr_t stream, int device, index_t rank, index_t oversample, int power_iters,
            double tol, const std::string& sketch, std::uint64_t seed, nb::object omega) {
           NyArgs args{rank, oversample, power_iters, tol, sketch, seed};
-          return run_nystrom<T>(stream, device, lowrank::Operator<T>(device_view<T>(a, "A")), args, 0.0, omega);
+          return run_nystrom<T>(stream, device, lowrank::Operator<T>(dense_view<T>(a, "A")), args, 0.0, omega);
         },
         nb::arg("a"), nb::arg("stream"), nb::arg("device"), NYSTROM_ARGS);
   // transpose=True decomposes A^T (a row ID of A), free with the view's flag.
@@ -157,7 +157,7 @@ void bind_dtype(nb::module_& m) {
         [](const Dev2<T>& a, bool transpose, std::uintptr_t stream, int device, index_t rank, double tol,
            bool randomized, index_t oversample, int power_iters, const std::string& sketch, std::uint64_t seed) {
           IdArgs args{rank, tol, randomized, oversample, power_iters, sketch, seed};
-          DenseView<const T> v = device_view<T>(a, "A");
+          DenseView<const T> v = dense_view<T>(a, "A");
           if (transpose) v = v.t();
           return run_id<T>(stream, device, lowrank::Operator<T>(v), args, 0.0, v);
         },

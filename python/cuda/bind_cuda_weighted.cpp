@@ -68,7 +68,7 @@ void bind_dtype(nb::module_& m) {
   m.def("cuda_weighted_closed_form_dense",
         [](const Dev2<T>& a, std::optional<Dev1<T>> row_w, std::optional<Dev1<T>> col_w, std::uintptr_t stream,
            int device, index_t rank, index_t oversample, int power_iters, std::uint64_t seed, bool exact) {
-          DenseView<const T> A = device_view<T>(a, "A");
+          DenseView<const T> A = dense_view<T>(a, "A");
           const T* rw = device_weights<T>(row_w, A.rows, "row_weights");
           const T* cw = device_weights<T>(col_w, A.cols, "col_weights");
           lowrank::RsvdOptions ro = rsvd_options(rank, oversample, power_iters, seed);
@@ -87,7 +87,7 @@ void bind_dtype(nb::module_& m) {
   m.def("cuda_weighted_iterative_dense",
         [](const Dev2<T>& a, const Dev2<T>& w, std::uintptr_t stream, int device, const std::string& method,
            index_t rank, index_t oversample, int power_iters, int max_iter, double tol, std::uint64_t seed) {
-          DenseView<const T> A = device_view<T>(a, "A"), W = device_view<T>(w, "weights");
+          DenseView<const T> A = dense_view<T>(a, "A"), W = dense_view<T>(w, "weights");
           require(method == "em" || method == "als", "method must be 'em' or 'als', got '" + method + "'");
           lowrank::WeightedOptions o;
           o.rank = rank;

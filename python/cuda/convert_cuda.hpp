@@ -1,5 +1,5 @@
 // Glue for the CUDA bindings: CuPy arrays (DLPack, nb::device::cuda) to core
-// views without a copy, and device matrices back to CuPy arrays that own
+// views without a copy (py::dense_view, convert.hpp), and device matrices back to CuPy arrays that own
 // them. A host array never reaches these functions (nanobind rejects it),
 // and nothing here copies between host and device.
 #pragma once
@@ -13,6 +13,7 @@
 #include "linalg/core/errors.hpp"
 #include "linalg/core/view.hpp"
 #include "linalg/cuda/api.hpp"
+#include "../convert.hpp"  // dense_view: the same layout rules for device arrays
 
 namespace linalg::py {
 
@@ -24,17 +25,6 @@ template <class T>
 using Dev1 = nb::ndarray<const T, nb::ndim<1>, nb::device::cuda>;
 template <class T>
 using DevOut = nb::ndarray<nb::cupy, T>;
-
-// Same layout rules as dense_view (convert.hpp): one unit stride.
-template <class T>
-DenseView<const T> device_view(const Dev2<T>& a, const char* name) {
-  const index_t m = static_cast<index_t>(a.shape(0)), n = static_cast<index_t>(a.shape(1));
-  const auto s0 = a.stride(0), s1 = a.stride(1);
-  if (s0 == 1 && (n == 1 || s1 >= m || m <= 1)) return {a.data(), m, n, std::max<index_t>(s1, std::max<index_t>(m, 1)), false};
-  if (s1 == 1 && (m == 1 || s0 >= n || n <= 1)) return {a.data(), m, n, std::max<index_t>(s0, std::max<index_t>(n, 1)), true};
-  if (m <= 1 || n <= 1) return {a.data(), m, n, std::max<index_t>(m, 1), false};
-  throw invalid_argument(std::string(name) + ": needs a unit stride along one axis (C or F order)");
-}
 
 // A device Matrix as a CuPy array (F order) that owns the storage.
 template <class T>
