@@ -8,8 +8,12 @@ writes the RESULTS.md section text to --out.
   and s_i = 1/i (P1) or exp(-i/20) (P2), k = 100: linalg.rsvd vs
   torch.svd_lowrank on CUDA (q = k + 10, niter 1/2/4) and a truncated
   cupy.linalg.svd (on the 20000 x 4000 P1, where gesvd finishes). Metric:
-  error ratio ||A - U S V^T||_F / (sum_{i>k} s_i^2)^{1/2}. GEMM-bound floor
-  = the GEMM flops of rsvd's passes / the measured SGEMM rate.
+  error ratio ||A - U S V^T||_F / (sum_{i>k} s_i^2)^{1/2}. Floor = the sum
+  over rsvd's passes of max(GEMM flops / the measured rate of the units
+  the pass uses, bytes of A it reads / the measured copy rate), plus, for
+  precision="mixed", the reads of A for its norm and its float16 copy.
+  torch.svd_lowrank runs with full float32 products (torch's default) and
+  with TF32 ones (``allow_tf32``), both reported.
 * P3: sparse CSR 200000 x 50000, 5e6 nonzeros, k = 50: linalg.rsvd vs
   cupyx.scipy.sparse.linalg.svds; metric: captured energy relative to the
   best found.
@@ -72,10 +76,13 @@ def device_ceilings():
         t, _ = median_time(lambda: a @ b, repeats=5)
         rates["tf32"] = 2.0 * 8192**3 / t
         torch.backends.cuda.matmul.allow_tf32 = False
+        a, b = a.half(), b.half()
+        t, _ = median_time(lambda: a @ b, repeats=5)
+        rates["float16"] = 2.0 * 8192**3 / t
         del a, b
         torch.cuda.empty_cache()
     except Exception:
-        rates["tf32"] = float("nan")
+        rates["tf32"] = rates["float16"] = float("nan")
     x = cp.ones(1 << 29, dtype=cp.float32)  # 2 GiB
     y = cp.empty_like(x)
     t, _ = median_time(lambda: y.__setitem__(Ellipsis, x), repeats=5)
@@ -118,6 +125,29 @@ def error_ratio(A, U, S, Vh, s, k):
     return math.sqrt(tot) / math.sqrt(float(np.sum(s[k:] ** 2)))
 
 
+def pass_floor(info, m, n, k, itemsize, rate, rates):
+    """The floor of an rsvd call from its report: each pass at max(its GEMM
+    flops / the units' rate, A's bytes / the copy rate); precision="mixed"
+    adds the read of A for its norm and, with float16 products, the copy
+    (a read of A and a write of half its bytes)."""
+    bw = rates["copy_bytes_per_s"]
+    entries = float(m) * n
+    passes = info["passes"]
+    if not info.get("mixed_precision"):
+        return passes * max(info["gemm_flops"] / passes / rate, entries * itemsize / bw)
+    fast = info["fast_passes"]
+    kind = info.get("fast_products", "tf32")
+    exact_flops = 2.0 * entries * min(k + 10, min(m, n))
+    fast_flops = (info["gemm_flops"] - exact_flops) / max(fast, 1)
+    fast_bytes = entries * (2 if kind == "float16" else itemsize)
+    floor = fast * max(fast_flops / rates.get(kind, rate), fast_bytes / bw)
+    floor += max(exact_flops / rate, entries * itemsize / bw)
+    floor += entries * itemsize / bw  # ||A||_F
+    if kind == "float16":
+        floor += entries * (itemsize + 2) / bw
+    return floor
+
+
 def bench_dense(name, m, n, k, dtype, rates, repeats, rows):
     import linalg
 
@@ -134,8 +164,9 @@ def bench_dense(name, m, n, k, dtype, rates, repeats, rows):
     rows.append(dict(problem=f"{name} {m}x{n} {np.dtype(dtype).name}", method="one pass A @ Z (CuPy SGEMM, l = k + 10)",
                      seconds=t, metric_name="TFLOP/s", metric=2.0 * m_ * n_ * (k + 10) / t / 1e12, note="reference"))
     del skinny
-    configs = [("linalg.rsvd (auto)", {}), ("linalg.rsvd mixed (TF32 basis + exact pass)", dict(precision="mixed")),
-               ("linalg.rsvd mixed subspace q=3", dict(precision="mixed", method="subspace", power_iters=3)),
+    configs = [("linalg.rsvd (auto)", {}), ("linalg.rsvd mixed (float16 basis + exact pass)", dict(precision="mixed")),
+               ("linalg.rsvd mixed subspace q=1", dict(precision="mixed", method="subspace", power_iters=1)),
+               ("linalg.rsvd mixed subspace q=2", dict(precision="mixed", method="subspace", power_iters=2)),
                ("linalg.rsvd subspace q=1", dict(method="subspace", power_iters=1)),
                ("linalg.rsvd subspace q=2", dict(method="subspace", power_iters=2)),
                ("linalg.rsvd krylov (adaptive)", dict(method="krylov"))]
@@ -143,11 +174,7 @@ def bench_dense(name, m, n, k, dtype, rates, repeats, rows):
         try:
             t, res = median_time(lambda: ours(**kw), repeats)
             er = error_ratio(A, res.U, res.S, res.Vh, s, k)
-            if res.info.get("mixed_precision"):
-                exact = 2.0 * m * n * k  # the one exact float32 pass; the rest ran on the TF32 units
-                floor = (res.info["gemm_flops"] - exact) / rates.get("tf32", rate) + exact / rate
-            else:
-                floor = res.info["gemm_flops"] / rate
+            floor = pass_floor(res.info, m, n, k, np.dtype(dtype).itemsize, rate, rates)
             rows.append(dict(problem=f"{name} {m}x{n} {np.dtype(dtype).name}", method=label, seconds=t,
                              metric_name="error ratio", metric=er,
                              note=f"passes {res.info['passes']}, q {res.info['power_iters']}, floor {floor:.3f} s "
@@ -159,18 +186,22 @@ def bench_dense(name, m, n, k, dtype, rates, repeats, rows):
         import torch
 
         At = torch.from_dlpack(A)
-        for niter in (1, 2, 4):
-            def run_torch():
-                torch.manual_seed(0)
-                return torch.svd_lowrank(At, q=k + 10, niter=niter)
+        for tf32, niters in ((False, (1, 2, 4)), (True, (1, 2, 3))):
+            torch.backends.cuda.matmul.allow_tf32 = tf32
+            for niter in niters:
+                def run_torch():
+                    torch.manual_seed(0)
+                    return torch.svd_lowrank(At, q=k + 10, niter=niter)
 
-            t, (U, S, V) = median_time(run_torch, repeats)
-            Uc, Sc, Vc = (cp.from_dlpack(x) for x in (U[:, :k], S[:k], V[:, :k]))
-            er = error_ratio(A, Uc, Sc, Vc.T, s, k)
-            rows.append(dict(problem=f"{name} {m}x{n} {np.dtype(dtype).name}",
-                             method=f"torch.svd_lowrank(q={k + 10}, niter={niter}) cuda", seconds=t,
-                             metric_name="error ratio", metric=er, note=f"torch {torch.__version__}"))
-            del U, S, V, Uc, Sc, Vc
+                t, (U, S, V) = median_time(run_torch, repeats)
+                Uc, Sc, Vc = (cp.from_dlpack(x) for x in (U[:, :k], S[:k], V[:, :k]))
+                er = error_ratio(A, Uc, Sc, Vc.T, s, k)
+                rows.append(dict(problem=f"{name} {m}x{n} {np.dtype(dtype).name}",
+                                 method=f"torch.svd_lowrank(q={k + 10}, niter={niter}) cuda"
+                                        + (", TF32 products" if tf32 else ""),
+                                 seconds=t, metric_name="error ratio", metric=er, note=f"torch {torch.__version__}"))
+                del U, S, V, Uc, Sc, Vc
+        torch.backends.cuda.matmul.allow_tf32 = False
     except Exception as exc:
         rows.append(dict(problem=name, method="torch.svd_lowrank", seconds=float("nan"), metric_name="error",
                          metric=float("nan"), note=f"{type(exc).__name__}: {exc}"))
@@ -270,8 +301,8 @@ def main():
     if "dense" in sections:
         rates = device_ceilings()
         head.append(f"Measured: SGEMM {rates['float32'] / 1e12:.1f} TFLOP/s, DGEMM {rates['float64'] / 1e12:.1f} "
-                    f"TFLOP/s (8192^3, CuPy/cuBLAS, no TF32), TF32 {rates.get('tf32', float('nan')) / 1e12:.1f} "
-                    f"TFLOP/s (torch); device copy {rates['copy_bytes_per_s'] / 1e12:.2f} TB/s")
+                    f"TFLOP/s (8192^3, CuPy/cuBLAS, no TF32), TF32 {rates.get('tf32', float('nan')) / 1e12:.1f}, "
+                    f"float16 {rates.get('float16', float('nan')) / 1e12:.1f} TFLOP/s (torch); device copy {rates['copy_bytes_per_s'] / 1e12:.2f} TB/s")
         print(head[-1], flush=True)
     rows = []
     k = 100

@@ -4,9 +4,9 @@
 #   benchmarks/gpu.sh [quick|full] [pytest -k expression]
 # The device's image has nvcc, CMake, ninja, nanobind, scikit-build-core,
 # CuPy, torch and the NVIDIA cuBLAS/cuSOLVER/cuSPARSE wheels (Python 3.12).
-# Measured on an H100 (2026-11-27): build 34 s (sm_90 only), the gpu tests
-# more than 95 s (all of them: give TEST_TIMEOUT >= 240), benchmark sections
-# dense 15 s, completion 21 s; a machine start costs ~35 s of device time.
+# Measured on an H100 (2026-11-27): build 25-34 s (sm_90 only), the gpu
+# tests 92-99 s (326 of them), benchmark sections dense 15 s, completion
+# 14-21 s; a machine start costs ~35 s of device time.
 #   TEST_TIMEOUT, BENCH_TIMEOUT  caps (s) on the two phases
 #   GPU_ONLY=dense,completion,... sections of benchmarks/gpu.py, in order
 #   GPU_QUICK_AREAS=weighted      areas run in their quick mode

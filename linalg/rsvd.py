@@ -19,8 +19,9 @@ _MIXED_MIN_SIDE = 500
 # The float32 basis is used only when the rank-k answer's relative error is
 # at least this (float32 rounding is then > 1e4 times smaller).
 _MIXED_MIN_REL_ERROR = 1e-3
-# GPU float32 "mixed": TF32 tensor-core passes (unit roundoff 2^-11) find the
-# basis; used only where the answer's relative error is 10x above that.
+# GPU float32 "mixed": float16 (or TF32) tensor-core passes (unit roundoff
+# 2^-11) find the basis; used only where the answer's relative error is 10x
+# above that.
 _TF32_MIN_REL_ERROR = 5e-3
 SKETCHES = ("gaussian", "sparse_sign")
 
@@ -119,13 +120,19 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         than the error itself, and otherwise reruns in float64;
         ``info["mixed_precision"]`` says which happened. On the GPU (CuPy
         input) "mixed" also applies to float32: subspace iteration runs on
-        the TF32 tensor cores (products rounded to 10 mantissa bits, float32
-        accumulation; several times the float32 rate; power steps kept
-        separate, as TF32 cannot resolve the squared spectrum), then one
-        exact float32 pass gives the exact SVD of :math:`AWW^T` for its row
-        basis W (``rank + oversample`` columns), truncated to ``rank``; used
-        when the captured energy puts the relative error at 5e-3 or more,
-        else rerun in float32 (``method`` is then ignored). It pays off where
+        a float16 copy of A scaled by a power of two (half of A's memory;
+        11 significant bits like TF32, float32 accumulation on the tensor
+        cores, each product reading half the bytes; TF32 products on A
+        itself where the copy does not fit or A's norm is beyond what the
+        scale can reach), with separate power steps and a basis wider than
+        ``rank + oversample`` (at least ``rank / 2`` extra columns, rounded
+        up to 32: these products cost the bytes of A, not their columns);
+        the top ``rank + oversample`` Ritz directions of that basis then get
+        one exact float32 pass, which gives the exact SVD of :math:`AVV^T`,
+        truncated to ``rank``. Kept when its singular values put the
+        relative error at 5e-3 or more, else rerun in float32 (``method`` is
+        then ignored); ``info["fast_products"]`` and ``info["fast_passes"]``
+        say which products and how many. It pays off where
         float32 GEMMs run at twice the float64 rate; with SciPy's OpenBLAS on
         2 cores the skinny float32 products do not, and "mixed" measured
         slower than "full" (benchmarks/RESULTS.md, P1).

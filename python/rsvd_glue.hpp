@@ -59,6 +59,10 @@ inline nb::dict report(const lowrank::RsvdReport& r) {
   d["gemm_flops"] = r.gemm_flops;
   d["fused"] = r.fused;
   d["mixed_precision"] = r.mixed;
+  if (r.mixed) {
+    d["fast_passes"] = r.fast_passes;
+    d["fast_products"] = r.fast_products;
+  }
   if (r.frob_sq >= 0) d["frob_sq"] = r.frob_sq;
   if (r.residual_sq >= 0) d["residual_sq"] = r.residual_sq;
   return d;

@@ -178,27 +178,91 @@ def test_bad_device_inputs():
         linalg.estimate_error(A, host_res)
 
 
-def test_float32_mixed_uses_tf32_basis_and_exact_pass():
+def harmonic_matrix(m, n, seed=12, order="C"):
+    """float32 U diag(1/i) V^T and the best rank-k errors' squares."""
+    rng = np.random.default_rng(seed)
+    r = min(m, n)
+    U, _ = np.linalg.qr(rng.standard_normal((m, r)))
+    V, _ = np.linalg.qr(rng.standard_normal((n, r)))
+    s = 1.0 / np.arange(1, r + 1)
+    return np.asarray((U * s) @ V.T, dtype=np.float32, order=order), s
+
+
+def error_ratio(A, r, best):
+    return float(np.linalg.norm(A.astype(np.float64) - cp.asnumpy((r.U * r.S) @ r.Vh).astype(np.float64))) / best
+
+
+def test_float32_mixed_uses_float16_basis_and_exact_pass():
     # s_i = 1/i: the rank-20 answer's relative error (~0.17) is far above
-    # TF32 rounding, so the TF32 basis is used; one exact float32 pass
-    # makes the result the exact SVD of A V V^T, as good as float32's.
+    # float16 rounding, so the float16 basis is used; one exact float32 pass
+    # makes the result the exact SVD of A V V^T, as good as float32's (here
+    # better: the fast basis is wider).
     m, n, k = 3000, 2000, 20
-    rng = np.random.default_rng(12)
-    U, _ = np.linalg.qr(rng.standard_normal((m, n)))
-    V, _ = np.linalg.qr(rng.standard_normal((n, n)))
-    s = 1.0 / np.arange(1, n + 1)
-    A = ((U * s) @ V.T).astype(np.float32)
+    A, s = harmonic_matrix(m, n)
     best = np.sqrt(np.sum(s[k:] ** 2))
     Ag = cp.asarray(A)
     full = linalg.rsvd(Ag, k, power_iters=2, seed=3)
     mixed = linalg.rsvd(Ag, k, power_iters=2, seed=3, precision="mixed")
     assert mixed.info["mixed_precision"] and mixed.info["method"].endswith("+exact")
+    assert mixed.info["fast_products"] == "float16" and mixed.info["fast_passes"] == 6
+    assert mixed.info["basis_size"] == 64  # 30 + max(10, 20 // 2), rounded up to 32s
     assert not full.info["mixed_precision"]
-    err = lambda r: float(np.linalg.norm(A - cp.asnumpy((r.U * r.S) @ r.Vh))) / best  # noqa: E731
-    assert err(mixed) < 1.02 and abs(err(mixed) - err(full)) < 2e-3
+    assert error_ratio(A, mixed, best) < 1.02
+    assert error_ratio(A, mixed, best) <= error_ratio(A, full, best) + 2e-3
     # Exact pass: U and V orthonormal to float32 rounding.
-    Um = cp.asnumpy(mixed.U)
+    Um, Vm = cp.asnumpy(mixed.U), cp.asnumpy(mixed.Vh)
     assert np.abs(Um.T @ Um - np.eye(k)).max() < 1e-5
+    assert np.abs(Vm @ Vm.T - np.eye(k)).max() < 1e-5
+
+
+@pytest.mark.parametrize("scale, products", [(1e15, "float16"), (1e-12, "float16"), (1e-16, "tf32")])
+def test_float32_mixed_scales_into_float16_range(scale, products):
+    # A power-of-two scale from ||A||_F brings any A whose norm is within
+    # 2^+-60 of float16's range into it (no overflow, no flush to zero);
+    # beyond, the fast products are TF32 ones on A itself. Either way the
+    # answer is as accurate as for the unscaled A.
+    m, n, k = 3000, 2000, 20
+    A, s = harmonic_matrix(m, n, seed=5)
+    best = np.sqrt(np.sum(s[k:] ** 2))
+    As = (A * np.float32(scale)).astype(np.float32)
+    r = linalg.rsvd(cp.asarray(As), k, power_iters=1, seed=3, precision="mixed")
+    assert r.info["mixed_precision"] and r.info["fast_products"] == products
+    assert np.all(np.isfinite(cp.asnumpy(r.S)))
+    approx = cp.asnumpy((r.U * r.S) @ r.Vh).astype(np.float64)
+    assert np.linalg.norm(As.astype(np.float64) - approx) / (best * scale) < 1.02
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("wide", [False, True])
+def test_float32_mixed_layouts(order, wide):
+    # C- and F-ordered, tall and wide A: the float16 copy keeps A's stored
+    # layout and the products read it with the matching transpose.
+    m, n, k = 3000, 2000, 20
+    A, s = harmonic_matrix(m, n, seed=7)
+    if wide:
+        A = A.T
+    A = np.asarray(A, order=order)
+    best = np.sqrt(np.sum(s[k:] ** 2))
+    r = linalg.rsvd(cp.asarray(A), k, power_iters=1, seed=3, precision="mixed")
+    assert r.info["fast_products"] == "float16"
+    assert r.U.shape == (A.shape[0], k) and r.Vh.shape == (k, A.shape[1])
+    assert error_ratio(A, r, best) < 1.02
+    Um = cp.asnumpy(r.U)
+    assert np.abs(Um.T @ Um - np.eye(k)).max() < 1e-5
+
+
+def test_float32_mixed_on_a_strided_view():
+    # A column slice of a C-ordered array is not contiguous: the copy walks
+    # its stored columns with their leading dimension.
+    A, _ = harmonic_matrix(3000, 2200, seed=9)
+    Ag = cp.asarray(A)[:, 100:2100]
+    Ah = cp.asnumpy(Ag)
+    sv = np.linalg.svd(Ah.astype(np.float64), compute_uv=False)
+    best = np.sqrt(np.sum(sv[20:] ** 2))
+    full = linalg.rsvd(Ag, 20, power_iters=1, seed=3)
+    r = linalg.rsvd(Ag, 20, power_iters=1, seed=3, precision="mixed")
+    assert r.info["fast_products"] == "float16"
+    assert error_ratio(Ah, r, best) <= error_ratio(Ah, full, best) + 2e-3
 
 
 def test_float32_mixed_falls_back_when_too_accurate():

@@ -88,7 +88,12 @@ void Cuda::gram(DenseView<const T> A, DenseView<T> C) const {
     // Tall-skinny: a k x k output gives cuBLAS too few tiles to fill the
     // GPU, so split the long dimension into chunks (one batched GEMM) and
     // sum the partial Gram matrices.
-    const index_t chunks = std::min<index_t>(64, m / 4096), c = m / chunks, rem = m - chunks * c;
+    // Chunks of >= 512 rows, up to 128 of them (a 50000 x 160 block gives
+    // 97 chunks, ~400 output tiles; 12 chunks of 4096 rows gave ~50 tiles
+    // for 132 SMs), the partial products capped at 2^25 entries.
+    const index_t chunks = std::max<index_t>(
+        1, std::min<index_t>({m / 512, 128, std::max<index_t>(1, (index_t(1) << 25) / (k * k))}));
+    const index_t c = m / chunks, rem = m - chunks * c;
     const int parts = static_cast<int>(chunks + (rem > 0 ? 1 : 0));
     Scratch P(h.stream, sizeof(T) * parts * k * k);
     const int ki = as_int(k, "cols"), ci = as_int(c, "rows"), ld = ld_of(A.ld);
@@ -119,6 +124,23 @@ void Cuda::solve_upper_right(DenseView<const T> R, DenseView<T> B) const {
   require(!B.trans && !R.trans && R.rows == B.cols && R.cols == B.cols, "solve_upper_right: shape mismatch");
   if (B.rows == 0 || B.cols == 0) return;
   Profile prof_(stream_, "solve_upper_right");
+  const index_t m = B.rows, k = B.cols;
+  if (m >= 4 * k && k <= 4096) {
+    // cuBLAS's trsm takes tall right-hand sides (50000 x 110, the
+    // orthonormalisation of every range finder step) at a fraction of the
+    // GEMM rate; B R^{-1} as one GEMM with the k x k inverse costs ~k/m of
+    // the solve. CholeskyQR only reaches here with kappa(R) < u^{-1/2}
+    // (orthonormalize.hpp), where the inverse's extra error, ~kappa(R) u,
+    // is what its second round removes anyway.
+    Handles& h = handles_of(*this);
+    Scratch inv(h.stream, sizeof(T) * static_cast<std::size_t>(k * k));
+    Scratch out(h.stream, sizeof(T) * static_cast<std::size_t>(m * k));
+    DenseView<T> Ri{inv.as<T>(), k, k, k, false}, C{out.as<T>(), m, k, m, false};
+    upper_inverse(*this, R, Ri);
+    gemm(T(1), DenseView<const T>(B), DenseView<const T>(Ri), T(0), C);
+    copy(DenseView<const T>(C), B);
+    return;
+  }
   const T one = T(1);
   LINALG_CUBLAS(trsm_call(handles_of(*this).blas, CUBLAS_SIDE_RIGHT, as_int(B.rows, "rows"), as_int(B.cols, "cols"),
                           &one, R.data, ld_of(R.ld), B.data, ld_of(B.ld)));

@@ -2,6 +2,7 @@
 // device memory scope and runs the same template as the host build.
 #include "linalg/cuda/api.hpp"
 #include "linalg/cuda/context.hpp"
+#include "linalg/cuda/half_operator.hpp"
 #include "linalg/lowrank/mixed_precision.hpp"
 #include "linalg/lowrank/range_finder.hpp"
 
@@ -39,13 +40,27 @@ DeviceSvd<double> rsvd_mixed(std::uintptr_t stream, DenseView<const double> A, c
   return to_device(ctx, std::move(f));
 }
 
-DeviceSvd<float> rsvd_fast(std::uintptr_t stream, const lowrank::Operator<float>& A, const lowrank::RsvdOptions& opt,
+DeviceSvd<float> rsvd_fast(std::uintptr_t stream, DenseView<const float> A, const lowrank::RsvdOptions& opt,
                            lowrank::RsvdReport& rep, double min_rel_error, bool& used,
                            const lowrank::Progress& progress) {
   Cuda ctx(stream), fast(stream, true);
   MemoryScope scope(ctx.memory_space());
-  auto f = lowrank::rsvd_refined(ctx, fast, A, opt, rep, min_rel_error, used, progress);
+  const lowrank::Operator<float> op(A);
+  lowrank::SvdFactors<float> f;
+  std::string products = "float16";
+  {
+    // The float16 copy (half of A's memory); where it cannot be made, the
+    // TF32 products read A itself.
+    const HalfOperator half = HalfOperator::copy_of(ctx, A, ctx.frobenius_sq(A));
+    if (half.ok()) {
+      f = lowrank::rsvd_refined(ctx, fast, op, half, opt, rep, min_rel_error, used, progress);
+    } else {
+      products = "tf32";
+      f = lowrank::rsvd_refined(ctx, fast, op, op, opt, rep, min_rel_error, used, progress);
+    }
+  }
   if (!used) return {};
+  rep.fast_products = products;
   return to_device(ctx, std::move(f));
 }
 

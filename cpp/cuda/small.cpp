@@ -25,6 +25,22 @@ struct HostCopy {
 
 }  // namespace
 
+// R^{-1} of a small upper-triangular device R, solved on the host
+// (X R = I by LAPACK's trsm) and copied back into the device Rinv.
+template <class T>
+void upper_inverse(const Cuda& ctx, DenseView<const T> R, DenseView<T> Rinv) {
+  HostCopy<T> r(ctx, R);
+  HostCopy<T> inv(R.rows, R.cols);
+  for (index_t j = 0; j < R.cols; ++j) inv.data[static_cast<std::size_t>(j * R.rows + j)] = T(1);
+  {
+    MemoryScope host_memory(nullptr);
+    host::Host{}.solve_upper_right(DenseView<const T>(r.view), inv.view);
+  }
+  ctx.from_host(inv.data.data(), Rinv);
+}
+template void upper_inverse<float>(const Cuda&, DenseView<const float>, DenseView<float>);
+template void upper_inverse<double>(const Cuda&, DenseView<const double>, DenseView<double>);
+
 template <class T>
 int Cuda::cholesky_upper(DenseView<T> C) const {
   Profile prof_(stream_, "cholesky_upper");

@@ -174,7 +174,7 @@ void bind_cuda_lowrank(nb::module_& m) {
           lowrank::RsvdOptions c = to_core(o);
           lowrank::RsvdReport rep;
           lowrank::Progress cb = wrap_progress(progress);
-          lowrank::Operator<float> A(dense_view<float>(a, "A"));
+          DenseView<const float> A = dense_view<float>(a, "A");
           bool used = false;
           cuda::DeviceSvd<float> f;
           {

@@ -28,9 +28,11 @@ DeviceSvd<double> rsvd_mixed(std::uintptr_t stream, DenseView<const double> A, c
                              lowrank::RsvdReport& rep, double min_rel_error, bool& used,
                              const lowrank::Progress& progress);
 
-// Float32 rsvd with the basis found with TF32 tensor-core products and one
-// exact float32 pass (lowrank::rsvd_refined); used = false: run rsvd.
-DeviceSvd<float> rsvd_fast(std::uintptr_t stream, const lowrank::Operator<float>& A, const lowrank::RsvdOptions& opt,
+// Float32 rsvd with the basis found by float16 tensor-core products on a
+// scaled float16 copy of A (TF32 products on A where the copy cannot be
+// made) and one exact float32 pass (lowrank::rsvd_refined); used = false:
+// run rsvd.
+DeviceSvd<float> rsvd_fast(std::uintptr_t stream, DenseView<const float> A, const lowrank::RsvdOptions& opt,
                            lowrank::RsvdReport& rep, double min_rel_error, bool& used,
                            const lowrank::Progress& progress);
 

@@ -26,8 +26,8 @@ struct PassCount {
 };
 
 // Flops of one product of A with one column: 2 mn dense, 2 nnz sparse.
-template <class T>
-double flops_per_column(const Operator<T>& A, double nnz) {
+template <class Op>
+double flops_per_column(const Op& A, double nnz) {
   return A.is_dense() ? 2.0 * static_cast<double>(A.rows()) * static_cast<double>(A.cols()) : 2.0 * nnz;
 }
 
@@ -37,6 +37,11 @@ struct RowBasis {
   Matrix<T> W;  // n x s: A^T Y
   index_t size = 0;
   bool y_orthonormal = false;
+  // Subspace iteration with separate steps only: the eigenvectors of the
+  // last step's W^T W (ascending eigenvalues in ritz_values), the right
+  // singular vectors of Q^T A in W's coordinates.
+  Matrix<T> ritz;
+  std::vector<double> ritz_values;
 };
 
 // The adaptive stopping rule shared by the range finders. E_j, the energy
@@ -74,11 +79,14 @@ using Progress = std::function<void(int, int, const char*)>;
 
 // Sum of the k largest eigenvalues of the small symmetric G (overwritten):
 // the energy a rank-k truncation keeps; `ratio` gets lambda_k / lambda_1.
+// G keeps its eigenvectors (ascending eigenvalues, also in *values).
 template <class Ctx, class T>
-double top_energy(const Ctx& ctx, DenseView<T> G, index_t k, double* ratio = nullptr) {
+double top_energy(const Ctx& ctx, DenseView<T> G, index_t k, double* ratio = nullptr,
+                  std::vector<double>* values = nullptr) {
   const index_t l = G.rows;
   std::vector<T> w(static_cast<std::size_t>(l));
   ctx.eigh(G, w.data());
+  if (values) values->assign(w.begin(), w.end());
   const index_t kk = std::min(k, l);
   double cap = 0.0;
   for (index_t i = 0; i < kk; ++i) cap += std::max<double>(0.0, w[l - 1 - i]);

@@ -74,6 +74,8 @@ SvdFactors<double> rsvd_mixed(const Ctx& ctx, DenseView<const double> A, const R
       exact_projection(ctx, Operator<double>(A), DenseView<const float>(f.Vt.view()).t(), progress);
   rep = rep32;
   rep.method += "+float64";
+  rep.fast_passes = rep.passes;
+  rep.fast_products = "float32";
   rep.passes += 1;
   rep.gemm_flops += 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
   rep.frob_sq = frob_sq;
@@ -82,39 +84,83 @@ SvdFactors<double> rsvd_mixed(const Ctx& ctx, DenseView<const double> A, const R
   return out;
 }
 
+// The fast range finder's basis size L for rank k and exact basis l = k + p.
+// Products on the fast units are bound by the bytes of A they read, not by
+// their columns, up to a couple of hundred columns (H100, 50000 x 20000:
+// float16 products with 160 columns take 0.8 ms, with 110 columns 1.15 ms),
+// while oversampling is what buys accuracy cheaply (HMT 2011, Thm 10.7):
+// take at least k/2 extra columns, rounded up to a multiple of 32 (tensor
+// core tiles).
+inline index_t fast_basis_size(index_t k, index_t l, index_t n) {
+  const index_t wide = ((l + std::max(l - k, k / 2) + 31) / 32) * 32;
+  return std::min(n, std::max(l, wide));
+}
+
 // Fixed-rank rsvd of A in T whose range finder runs on `fast`, a context
-// with cheaper, less precise products (the CUDA context's TF32 tensor-core
-// GEMMs for float32: ~2^-11 relative rounding), followed by one exact pass:
-// subspace iteration on `fast` gives the row basis W (n x l, l = k + p;
-// its fused/separate rule uses the fast products' precision, see
-// subspace_iteration.hpp), then exact_projection returns the exact SVD of
-// A W W^T truncated to k - HMT's approximation with the last product in T.
-// Guard as rsvd_mixed: used = false when the captured energy says the
-// relative error is below min_rel_error, where the fast rounding could show.
-template <class Ctx, class FastCtx, class T>
-SvdFactors<T> rsvd_refined(const Ctx& ctx, const FastCtx& fast, const Operator<T>& A0, const RsvdOptions& o,
-                           RsvdReport& rep, double min_rel_error, bool& used, const Progress& progress = nullptr) {
+// with cheaper, less precise products, through `fast_A`, the operator those
+// products read (A itself with the CUDA context's TF32 tensor-core GEMMs,
+// or its float16 copy, cuda/half_operator.hpp; ~2^-11 relative rounding),
+// followed by one exact pass:
+// 1. subspace iteration on `fast` with L = fast_basis_size(k, l, n) columns
+//    (separate power steps, see subspace_iteration.hpp) gives W = A^T Q;
+// 2. Rayleigh-Ritz: the top l eigenvectors of W^T W (computed by the last
+//    step anyway) give V = W G_l diag(lambda)^{-1/2}, the leading right
+//    singular directions of Q Q^T A;
+// 3. exact_projection returns the exact SVD of A V V^T truncated to k -
+//    HMT's approximation with the last product in T.
+// Measured on P1 (BENCHMARKS.md, sigma_i = 1/i, k = 100): one power step
+// with L = 160 reaches error ratio 1.001, against 1.015 with L = 110.
+// Guard as rsvd_mixed: used = false when the exact pass's singular values
+// put the relative error below min_rel_error, where the fast rounding could
+// show (the caller then reruns in T).
+template <class Ctx, class FastCtx, class FastOp, class T>
+SvdFactors<T> rsvd_refined(const Ctx& ctx, const FastCtx& fast, const Operator<T>& A0, const FastOp& fast_A0,
+                           const RsvdOptions& o, RsvdReport& rep, double min_rel_error, bool& used,
+                           const Progress& progress = nullptr) {
   used = false;
   require(o.tol == 0 && o.rank >= 1 && o.rank <= std::min(A0.rows(), A0.cols()),
           "rsvd_refined: fixed rank in [1, min(m, n)] only");
   const bool wide = A0.rows() < A0.cols();
   const Operator<T> A = wide ? A0.t() : A0;  // m >= n
+  const FastOp FA = wide ? fast_A0.t() : fast_A0;
   const index_t m = A.rows(), n = A.cols(), k = o.rank, l = std::min(n, k + o.oversample);
-  const double frob_sq = A.frobenius_sq(ctx);
+  const index_t L = fast_basis_size(k, l, n);
+  const double frob_sq = FA.frobenius_sq(fast);
   SubspaceOptions so;
   so.rank = k;
-  so.size = l;
+  so.size = L;
   so.power_iters = o.power_iters;
   so.energy_rtol = o.energy_rtol;
   so.frob_sq = frob_sq;
   SubspaceReport sr;
   PassCount count;
-  RowBasis<T> b = subspace_iteration(fast, A, o.test_matrix, so, count, sr, 0.0, progress);
-  const double rel = frob_sq > 0 ? std::sqrt(std::max(0.0, frob_sq - sr.captured) / frob_sq) : 0.0;
-  if (rel < min_rel_error) return {};
+  RowBasis<T> b = subspace_iteration(fast, FA, o.test_matrix, so, count, sr, 0.0, progress);
   b.Y = Matrix<T>();
-  SvdFactors<T> f = exact_projection(ctx, A, DenseView<const T>(b.W.view()), progress);
-  b.W = Matrix<T>();
+  Matrix<T> V;
+  if (L > l && b.ritz.rows() == L && static_cast<index_t>(b.ritz_values.size()) == L) {
+    V = Matrix<T>(n, l);
+    ctx.gemm(T(1), DenseView<const T>(b.W.view()), DenseView<const T>(b.ritz.view()).col_block(L - l, l), T(0),
+             V.view());
+    const double top = std::max(b.ritz_values[L - 1], 0.0);
+    std::vector<T> d(static_cast<std::size_t>(l));
+    for (index_t j = 0; j < l; ++j) {
+      const double lam = b.ritz_values[L - l + j];
+      d[j] = static_cast<T>(lam > 1e-30 * top && lam > 0.0 ? 1.0 / std::sqrt(lam) : 1.0);
+    }
+    ctx.scale_columns(V.view(), d.data());
+  } else {
+    V = std::move(b.W);
+  }
+  b = RowBasis<T>();
+  SvdFactors<T> f = exact_projection(ctx, A, DenseView<const T>(V.view()), progress);
+  V = Matrix<T>();
+  // The guard reads the exact pass's singular values: the energy the fast
+  // products capture is itself only good to their ~1e-3 relative rounding,
+  // which would blur relative errors below ~3e-2.
+  double kept = 0.0;
+  for (index_t i = 0; i < k; ++i) kept += static_cast<double>(f.S[i]) * static_cast<double>(f.S[i]);
+  const double rel = frob_sq > 0 ? std::sqrt(std::max(0.0, frob_sq - kept) / frob_sq) : 0.0;
+  if (rel < min_rel_error) return {};
   SvdFactors<T> out;
   out.S.assign(f.S.begin(), f.S.begin() + k);
   if (!wide) {
@@ -131,10 +177,11 @@ SvdFactors<T> rsvd_refined(const Ctx& ctx, const FastCtx& fast, const Operator<T
   rep = RsvdReport{};
   rep.method = "subspace+exact";
   rep.power_iters = sr.power_iters;
-  rep.basis_size = l;
+  rep.basis_size = L;
   rep.rank = k;
   rep.fused = sr.fused;
   rep.passes = count.passes + 1;
+  rep.fast_passes = count.passes;
   rep.gemm_flops = count.gemm_flops + 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(l);
   rep.frob_sq = frob_sq;
   rep.mixed = true;

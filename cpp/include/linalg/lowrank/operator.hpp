@@ -18,6 +18,7 @@ namespace linalg::lowrank {
 template <class T>
 class Operator {
  public:
+  using value_type = T;
   using Csr32 = CsrView<T, std::int32_t>;
   using Csr64 = CsrView<T, std::int64_t>;
 

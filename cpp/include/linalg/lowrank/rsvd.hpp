@@ -51,7 +51,9 @@ struct RsvdReport {
   bool fused = true;
   double frob_sq = -1.0;      // ||A||_F^2 when it was computed
   double residual_sq = -1.0;  // fixed-accuracy: ||A - U S V^T||_F^2
-  bool mixed = false;         // basis found in float32 (mixed_precision.hpp)
+  bool mixed = false;         // basis found in lower precision (mixed_precision.hpp)
+  int fast_passes = 0;        // mixed: the passes in lower precision
+  std::string fast_products;  // mixed: "float32", "tf32" or "float16"
 };
 
 inline index_t krylov_block_size(index_t k, index_t p) {

@@ -12,6 +12,11 @@
 // Z^T A^T A Z of the first read shows the target rank that small
 // (lambda_k < 10 eps lambda_1), the iteration switches to separate
 // products with an orthonormalisation between them, as HMT prescribe.
+// Products coarser than float32's (TF32, float16: eps ~ 1e-3) start with
+// separate steps: fused, they would resolve only sigma_k > 0.1 sigma_1.
+//
+// A is any operator with rows(), cols(), is_dense(), apply, apply_t and
+// apply_gram (lowrank::Operator; cuda::HalfOperator).
 #pragma once
 #include <cmath>
 #include <limits>
@@ -38,8 +43,8 @@ struct SubspaceReport {
   double captured = 0.0;  // energy of the rank-k truncation at the last step
 };
 
-template <class Ctx, class T>
-RowBasis<T> subspace_iteration(const Ctx& ctx, const Operator<T>& A, const sketch::TestMatrix& tm,
+template <class Ctx, class Op, class T = typename Op::value_type>
+RowBasis<T> subspace_iteration(const Ctx& ctx, const Op& A, const sketch::TestMatrix& tm,
                                const SubspaceOptions& opt, PassCount& count, SubspaceReport& rep,
                                double nnz, const Progress& progress = nullptr) {
   const index_t m = A.rows(), n = A.cols(), l = opt.size, k = opt.rank;
@@ -59,7 +64,7 @@ RowBasis<T> subspace_iteration(const Ctx& ctx, const Operator<T>& A, const sketc
   orthonormalize(ctx, Z.view());
 
   EnergyStop stop(opt.frob_sq, opt.energy_rtol);
-  rep.fused = true;
+  rep.fused = !(eps > 1e-5);
   int q = 0;
   for (;; ++q) {
     if (progress) progress(q + 1, adaptive ? 0 : qmax + 1, "pass over A");
@@ -77,8 +82,12 @@ RowBasis<T> subspace_iteration(const Ctx& ctx, const Operator<T>& A, const sketc
       orthonormalize(ctx, b.Y.view());
       A.apply_t(ctx, DenseView<const T>(b.Y.view()), b.W.view());
       count.add(2 * fpc, l, 2);
-      ctx.gram(DenseView<const T>(b.W.view()), G.view());  // W^T W = Q^T A A^T Q
-      cap = top_energy(ctx, G.view(), k, &ratio);
+      // With q fixed only the last step's energy is reported: skip the
+      // small eigenproblem before.
+      if (adaptive || q >= qmax) {
+        ctx.gram(DenseView<const T>(b.W.view()), G.view());  // W^T W = Q^T A A^T Q
+        cap = top_energy(ctx, G.view(), k, &ratio, &b.ritz_values);
+      }
     }
     rep.captured = cap;
     const bool done = adaptive ? (stop.converged(cap) || q >= qmax) : q >= qmax;
@@ -88,6 +97,7 @@ RowBasis<T> subspace_iteration(const Ctx& ctx, const Operator<T>& A, const sketc
   }
   rep.power_iters = q;
   b.y_orthonormal = !rep.fused;
+  if (!rep.fused) b.ritz = std::move(G);
   return b;
 }
 
