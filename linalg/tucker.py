@@ -221,15 +221,13 @@ def tucker(X, ranks=None, *, tol=None, method="hooi", randomized=True, oversampl
     if isinstance(rtol, bool) or not isinstance(rtol, (int, float, np.floating, np.integer)) or not rtol >= 0:
         raise ValueError(f"rtol must be a float >= 0, got {rtol!r}")
     basis = _BASIS[randomized if randomized == "always" else bool(randomized)]
-    args = (r, 0.0 if tol is None else tol, method, basis, p, q, it, float(rtol), as_seed(seed))
+    # The core checks for NaN/Inf in the read that computes ||X||_F
+    # (a ValueError before any other work).
+    args = (r, 0.0 if tol is None else tol, method, basis, p, q, it, float(rtol), as_seed(seed), bool(check_finite))
     if on_device:
         stream, dev = _device.stream_and_device(X)
-        if check_finite and not _core.cuda_all_finite_tensor(X, stream):
-            raise ValueError("X contains NaN or Inf (pass check_finite=False to skip this check)")
         core, factors, info = _core.cuda_tucker_dense(X, stream, dev, *args)
     else:
-        if check_finite and not _core.all_finite_tensor(X):
-            raise ValueError("X contains NaN or Inf (pass check_finite=False to skip this check)")
         core, factors, info = _core.tucker_dense(X, *args)
     f2, g2 = info["frob_sq"], info["core_sq"]
     rel = float(np.sqrt(max(f2 - g2, 0.0) / f2)) if f2 > 0 else 0.0

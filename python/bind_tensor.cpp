@@ -31,11 +31,11 @@ template <class T>
 void bind_dtype(nb::module_& m) {
   m.def("tucker_dense",
         [](const InN<T>& a, std::vector<index_t> ranks, double tol, const std::string& method, const std::string& basis,
-           index_t oversample, int power_iters, int max_iter, double rtol, std::uint64_t seed) {
+           index_t oversample, int power_iters, int max_iter, double rtol, std::uint64_t seed, bool check_finite) {
           bool rev = false;
           TensorView<const T> X = py::tensor_view<T>(a, rev);
           tensor::TuckerOptions o = py::tucker_options(ranks, X.ndim(), rev, tol, method, basis, oversample,
-                                                       power_iters, max_iter, rtol, seed);
+                                                       power_iters, max_iter, rtol, seed, check_finite);
           tensor::TuckerReport rep;
           tensor::TuckerFactors<T> f;
           {
@@ -80,15 +80,6 @@ void bind_dtype(nb::module_& m) {
           return to_numpy(std::move(Y), rev);
         },
         nb::arg("x"), nb::arg("mode"), nb::arg("a"));
-
-  m.def("all_finite_tensor",
-        [](const InN<T>& x) {
-          bool rev = false;
-          TensorView<const T> X = py::tensor_view<T>(x, rev);
-          nb::gil_scoped_release release;
-          return all_finite_tensor<T>(X);
-        },
-        nb::arg("x"));
 }
 
 }  // namespace

@@ -62,7 +62,8 @@ inline ArrayLayout layout_of(const std::vector<index_t>& core_shape, bool revers
 
 inline tensor::TuckerOptions tucker_options(const std::vector<index_t>& ranks, int ndim, bool rev, double tol,
                                             const std::string& method, const std::string& basis, index_t oversample,
-                                            int power_iters, int max_iter, double rtol, std::uint64_t seed) {
+                                            int power_iters, int max_iter, double rtol, std::uint64_t seed,
+                                            bool check_finite) {
   tensor::TuckerOptions o;
   require(ranks.size() == static_cast<std::size_t>(ndim), "ranks: need one per mode");
   o.ranks = maybe_reversed(ranks, rev);
@@ -80,6 +81,7 @@ inline tensor::TuckerOptions tucker_options(const std::vector<index_t>& ranks, i
   o.max_iter = max_iter;
   o.rtol = rtol;
   o.seed = seed;
+  o.check_finite = check_finite;
   return o;
 }
 
@@ -102,6 +104,6 @@ inline nb::dict tucker_info(const tensor::TuckerReport& rep, int N, bool rev) {
 
 #define LINALG_TUCKER_ARGS                                                                                   \
   nb::arg("ranks"), nb::arg("tol"), nb::arg("method"), nb::arg("basis"), nb::arg("oversample"),               \
-      nb::arg("power_iters"), nb::arg("max_iter"), nb::arg("rtol"), nb::arg("seed")
+      nb::arg("power_iters"), nb::arg("max_iter"), nb::arg("rtol"), nb::arg("seed"), nb::arg("check_finite")
 
 }  // namespace linalg::py

@@ -304,6 +304,33 @@ def test_nan_and_inf_are_rejected(bad):
         linalg.tucker(X.astype(np.float32), tol=0.1)
 
 
+@pytest.mark.parametrize("method", ["sthosvd", "hosvd", "hooi"])
+@pytest.mark.parametrize("randomized", [True, "always"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_and_inf_are_rejected_on_every_route(method, randomized, bad):
+    # float64 with fixed ranks reads ||X|| from the first Gram matrix's trace
+    # (no pass of its own): NaN/Inf must still be a ValueError, whichever
+    # route the first basis takes.
+    X = np.random.default_rng(3).standard_normal((30, 20, 10))
+    X[7, 3, 2] = bad
+    with pytest.raises(ValueError, match="X contains NaN or Inf"):
+        linalg.tucker(X, (3, 3, 3), method=method, randomized=randomized, seed=0)
+
+
+def test_overflowing_squares_are_rejected():
+    X = np.full((6, 5, 4), 1e200)
+    with pytest.raises(ValueError, match="squares overflow"):
+        linalg.tucker(X, 2, method="sthosvd")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_reported_norm_is_the_sum_of_squares(dtype):
+    X = np.random.default_rng(4).standard_normal((40, 30, 20)).astype(dtype)
+    res = linalg.tucker(X, (5, 4, 3), method="sthosvd")
+    want = float(np.sum(X.astype(np.float64) ** 2))
+    assert res.info["frob_sq"] == pytest.approx(want, rel=1e-12 if dtype == np.float64 else 1e-9)
+
+
 def test_tucker_to_tensor_bad_input():
     G = np.ones((2, 3))
     with pytest.raises(ValueError, match="one matrix per mode"):

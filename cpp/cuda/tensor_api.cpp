@@ -35,19 +35,12 @@ Tensor<T> mode_product(std::uintptr_t stream, TensorView<const T> X, int n, Dens
   return Y;
 }
 
-template <class T>
-bool all_finite_tensor(std::uintptr_t stream, TensorView<const T> X) {
-  if (X.size() == 0) return true;
-  return Cuda(stream).all_finite(DenseView<const T>(X.unfold0()));
-}
-
 #define LINALG_INSTANTIATE(T)                                                                                    \
   template tensor::TuckerFactors<T> tucker<T>(std::uintptr_t, TensorView<const T>, const tensor::TuckerOptions&, \
                                               tensor::TuckerReport&);                                            \
   template Tensor<T> tucker_to_tensor<T>(std::uintptr_t, TensorView<const T>,                                    \
                                          const std::vector<DenseView<const T>>&);                                \
-  template Tensor<T> mode_product<T>(std::uintptr_t, TensorView<const T>, int, DenseView<const T>);              \
-  template bool all_finite_tensor<T>(std::uintptr_t, TensorView<const T>);
+  template Tensor<T> mode_product<T>(std::uintptr_t, TensorView<const T>, int, DenseView<const T>);
 LINALG_INSTANTIATE(float)
 LINALG_INSTANTIATE(double)
 #undef LINALG_INSTANTIATE

@@ -35,11 +35,11 @@ void bind_dtype(nb::module_& m) {
   m.def("cuda_tucker_dense",
         [](const DevN<T>& a, std::uintptr_t stream, int device, std::vector<index_t> ranks, double tol,
            const std::string& method, const std::string& basis, index_t oversample, int power_iters, int max_iter,
-           double rtol, std::uint64_t seed) {
+           double rtol, std::uint64_t seed, bool check_finite) {
           bool rev = false;
           TensorView<const T> X = tensor_view<T>(a, rev);
           tensor::TuckerOptions o =
-              tucker_options(ranks, X.ndim(), rev, tol, method, basis, oversample, power_iters, max_iter, rtol, seed);
+              tucker_options(ranks, X.ndim(), rev, tol, method, basis, oversample, power_iters, max_iter, rtol, seed, check_finite);
           tensor::TuckerReport rep;
           tensor::TuckerFactors<T> f;
           {
@@ -84,15 +84,6 @@ void bind_dtype(nb::module_& m) {
           return tensor_to_cupy(std::move(Y), rev, device);
         },
         nb::arg("x"), nb::arg("mode"), nb::arg("a"), nb::arg("stream"), nb::arg("device"));
-
-  m.def("cuda_all_finite_tensor",
-        [](const DevN<T>& x, std::uintptr_t stream) {
-          bool rev = false;
-          TensorView<const T> X = tensor_view<T>(x, rev);
-          nb::gil_scoped_release release;
-          return cuda::all_finite_tensor<T>(stream, X);
-        },
-        nb::arg("x"), nb::arg("stream"));
 }
 
 }  // namespace

@@ -25,18 +25,11 @@ Tensor<T> mode_product(TensorView<const T> X, int n, DenseView<const T> A) {
   return Y;
 }
 
-template <class T>
-bool all_finite_tensor(TensorView<const T> X) {
-  if (X.size() == 0) return true;
-  return host::Host{}.all_finite(DenseView<const T>(X.unfold0()));
-}
-
 #define LINALG_INSTANTIATE(T)                                                                               \
   template tensor::TuckerFactors<T> tucker<T>(TensorView<const T>, const tensor::TuckerOptions&,            \
                                               tensor::TuckerReport&);                                       \
   template Tensor<T> tucker_to_tensor<T>(TensorView<const T>, const std::vector<DenseView<const T>>&);      \
-  template Tensor<T> mode_product<T>(TensorView<const T>, int, DenseView<const T>);                         \
-  template bool all_finite_tensor<T>(TensorView<const T>);
+  template Tensor<T> mode_product<T>(TensorView<const T>, int, DenseView<const T>);
 LINALG_INSTANTIATE(float)
 LINALG_INSTANTIATE(double)
 #undef LINALG_INSTANTIATE

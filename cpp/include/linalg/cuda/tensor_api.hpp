@@ -21,7 +21,4 @@ Tensor<T> tucker_to_tensor(std::uintptr_t stream, TensorView<const T> G, const s
 template <class T>
 Tensor<T> mode_product(std::uintptr_t stream, TensorView<const T> X, int n, DenseView<const T> A);
 
-template <class T>
-bool all_finite_tensor(std::uintptr_t stream, TensorView<const T> X);
-
 }  // namespace linalg::cuda

@@ -19,7 +19,4 @@ Tensor<T> tucker_to_tensor(TensorView<const T> G, const std::vector<DenseView<co
 template <class T>
 Tensor<T> mode_product(TensorView<const T> X, int n, DenseView<const T> A);
 
-template <class T>
-bool all_finite_tensor(TensorView<const T> X);
-
 }  // namespace linalg

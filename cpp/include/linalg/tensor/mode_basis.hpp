@@ -34,7 +34,10 @@ struct ModeBasis {
   Matrix<T> U;                 // I_n x r, orthonormal columns
   std::vector<double> sq;      // squared singular values found, descending
   double kept = 0.0;           // ||U^T X_(n)||_F^2
-  std::string route;           // "gram", "svd", "randomized", "identity"
+  std::string route;           // "gram", "svd", "randomized", "identity"; "nonfinite" (below)
+  // Gram route: trace(X_(n) X_(n)^T) = ||X||_F^2, read before the
+  // eigensolver; not finite: route "nonfinite" and no U (eigh would fail).
+  double trace = -1.0;
   // Randomized route: Z = X_(n)^T Q (P x l) and W (l x r) with U = Q W, so
   // that U^T X_(n) = W^T Z^T needs no further pass over X.
   Matrix<T> Z, W;
@@ -70,6 +73,14 @@ ModeBasis<T> exact_basis(const Ctx& ctx, TensorView<const T> X, int n, index_t r
   if (I <= P) {
     Matrix<T> G(I, I);
     mode_gram(ctx, X, n, G.view());
+    std::vector<double> d(static_cast<std::size_t>(I));
+    ctx.diagonal(DenseView<const T>(G.view()), d.data());
+    b.trace = 0.0;
+    for (double v : d) b.trace += v;
+    if (!std::isfinite(b.trace)) {
+      b.route = "nonfinite";
+      return b;
+    }
     std::vector<T> w(static_cast<std::size_t>(I));
     ctx.eigh(G.view(), w.data());
     b.sq.resize(I);

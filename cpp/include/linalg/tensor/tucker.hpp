@@ -43,6 +43,7 @@ struct TuckerOptions {
   int max_iter = 50;
   double rtol = 1e-6;
   std::uint64_t seed = 0;
+  bool check_finite = false;  // reject NaN/Inf in X (checked_frobenius_sq)
 };
 
 struct TuckerReport {
@@ -156,14 +157,31 @@ inline void check_options(const std::vector<index_t>& shape, const TuckerOptions
   require(o.oversample >= 0 && o.power_iters >= 0 && o.max_iter >= 0 && o.rtol >= 0, "tucker: bad option");
 }
 
+// ||X||_F^2, with the NaN/Inf check of X folded into the same read when
+// asked: a finite sum of squares means finite entries, so only a sum that
+// is not finite (NaN/Inf, or squares of entries beyond ~1e154) needs the
+// entry-wise check. Saves a pass over X (P4a: 8 % of the time).
+template <class Ctx, class T>
+double checked_frobenius_sq(const Ctx& ctx, TensorView<const T> X, bool check) {
+  const double f = tensor_frobenius_sq(ctx, X);
+  if (check && !std::isfinite(f) && !ctx.all_finite(DenseView<const T>(X.unfold0())))
+    throw invalid_argument("X contains NaN or Inf (pass check_finite=False to skip this check)");
+  return f;
+}
+
 // ST-HOSVD. Discarded energy of each truncation <= tol^2 ||X||^2 / N in
 // tolerance mode, so ||X - X^|| <= tol ||X|| (the errors of the steps add:
 // Vannieuwenhoven et al. 2012, Thm 5.1).
+// With fixed ranks ||X||_F^2 is only reported, and when the first mode's
+// basis comes from its Gram matrix, that matrix's trace is ||X||_F^2: no
+// pass of its own (P4a: 9 % of the time). Float64 only: a float32 Gram's
+// trace is good to ~1e-6, which would blur the reported error below 1e-3.
 template <class Ctx, class T>
 TuckerFactors<T> sthosvd(const Ctx& ctx, TensorView<const T> X, const TuckerOptions& o, TuckerReport& rep) {
   check_options(X.shape, o);
   const int N = X.ndim();
-  rep.frob_sq = tensor_frobenius_sq(ctx, X);
+  const bool from_trace = !(o.tol > 0) && sizeof(T) == 8;
+  rep.frob_sq = from_trace ? -1.0 : checked_frobenius_sq(ctx, X, o.check_finite);
   const double target = o.tol * o.tol * rep.frob_sq / N;
   TuckerFactors<T> out;
   out.factors.resize(N);
@@ -173,7 +191,22 @@ TuckerFactors<T> sthosvd(const Ctx& ctx, TensorView<const T> X, const TuckerOpti
   Tensor<T> cur;
   TensorView<const T> in = X;
   for (int n : detail::mode_order(X.shape, o.ranks)) {
-    ModeBasis<T> b = detail::basis_of(ctx, in, n, o.ranks[n], target, o, n);
+    ModeBasis<T> b;
+    if (rep.frob_sq < 0) {  // the first mode, on X itself, ||X||_F not read yet
+      try {
+        b = detail::basis_of(ctx, in, n, o.ranks[n], target, o, n);
+      } catch (const std::exception&) {
+        // NaN/Inf in X may stop a factorization first: report them as such.
+        checked_frobenius_sq(ctx, X, o.check_finite);
+        throw;
+      }
+      rep.frob_sq = b.route == "gram" ? b.trace : checked_frobenius_sq(ctx, X, o.check_finite);
+      if (b.route == "nonfinite") checked_frobenius_sq(ctx, X, o.check_finite);
+      require(std::isfinite(rep.frob_sq) && b.route != "nonfinite",
+              "X contains NaN or Inf, or entries whose squares overflow");
+    } else {
+      b = detail::basis_of(ctx, in, n, o.ranks[n], target, o, n);
+    }
     const index_t r = b.U.cols();
     rep.ranks[n] = r;
     if (r == X.shape[n] && o.ranks[n] <= 0) continue;  // tol kept the whole mode
@@ -188,6 +221,7 @@ TuckerFactors<T> sthosvd(const Ctx& ctx, TensorView<const T> X, const TuckerOpti
     cur = std::move(next);
     in = cur.cview();
   }
+  if (rep.frob_sq < 0) rep.frob_sq = checked_frobenius_sq(ctx, X, o.check_finite);  // no mode truncated
   for (int n = 0; n < N; ++n)
     if (out.factors[n].cols() == 0) out.factors[n] = identity<Ctx, T>(ctx, X.shape[n]);
   out.core = rep.order.empty() ? detail::contract(ctx, X, out.factors, {}) : std::move(cur);
@@ -202,7 +236,7 @@ template <class Ctx, class T>
 TuckerFactors<T> hosvd(const Ctx& ctx, TensorView<const T> X, const TuckerOptions& o, TuckerReport& rep) {
   check_options(X.shape, o);
   const int N = X.ndim();
-  rep.frob_sq = tensor_frobenius_sq(ctx, X);
+  rep.frob_sq = checked_frobenius_sq(ctx, X, o.check_finite);
   const double target = o.tol * o.tol * rep.frob_sq / N;
   TuckerFactors<T> out;
   out.factors.resize(N);
