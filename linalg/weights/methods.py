@@ -158,9 +158,15 @@ def factorize(method, W, rank, *, covariance=None, fisher=None, damping=1e-2, se
                 {"rank": r, "energy": s2 / norm2 if norm2 > 0 else 1.0, "residual_sq": max(0.0, norm2 - s2),
                  "norm_sq": norm2})
     M, back, extra = transformed(method, W, covariance=covariance, fisher=fisher, damping=damping)
-    norm2 = sum_squares(M)
+
+    def norm_of(res):
+        # rsvd reads ||M||_F^2 itself when it adapts its depth or rank: no second pass.
+        f = res.info.get("frob_sq", -1.0)
+        return float(f) if f >= 0 else sum_squares(M)
+
     if energy is not None:
         res = linalg.rsvd(M, tol=float(np.sqrt(max(0.0, 1.0 - energy))), seed=seed, check_finite=False)
+        norm2 = norm_of(res)
         s2 = np.cumsum(np.square(res.S.astype(np.float64)))
         r = int(np.searchsorted(s2, energy * norm2 * (1 - 1e-12)) + 1) if norm2 > 0 else 1
         r = min(r, res.S.size)
@@ -170,10 +176,13 @@ def factorize(method, W, rank, *, covariance=None, fisher=None, damping=1e-2, se
         if 4 * (r + 10) >= min(M.shape) or min(M.shape) <= 64:
             # A basis wider than a quarter of the short side: the randomized
             # passes cost about as much as the exact SVD, which is exact.
+            norm2 = sum_squares(M)
             u, s, vh = np.linalg.svd(M, full_matrices=False)
             U, S, Vh = u[:, :r], s[:r], vh[:r]
         else:
-            U, S, Vh = linalg.rsvd(M, r, seed=seed, power_iters=power_iters, check_finite=False)
+            res = linalg.rsvd(M, r, seed=seed, power_iters=power_iters, check_finite=False)
+            U, S, Vh = res
+            norm2 = norm_of(res)
     A, B = back(U, S, Vh)
     s2 = float(np.sum(np.square(S, dtype=np.float64)))
     kept = s2 / norm2 if norm2 > 0 else 1.0
