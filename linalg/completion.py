@@ -696,7 +696,8 @@ def _fit(rows, cols, vals, w, m, n, rank, biases, reg, solver, inner_steps, clip
                       init_power_iters)
     state.initialize()
     init_time = time.perf_counter() - t_start
-    rms = float(np.sqrt(np.mean(np.square(vals, dtype=np.float64))))
+    v64 = vals if vals.dtype == np.float64 else vals.astype(np.float64)
+    rms = float(np.sqrt(float(v64 @ v64) / max(v64.size, 1)))
     history = {"train_rmse": [], "val_rmse": [], "objective": [], "time": []}
     best, best_val, best_it, bad = None, np.inf, -1, 0
     prev = None

@@ -1,9 +1,12 @@
 #include "linalg/completion/observations.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <limits>
 #include <numeric>
 #include <string>
+#include <utility>
 
 #include "linalg/core/errors.hpp"
 #include "linalg/rng/draws.hpp"
@@ -14,30 +17,77 @@ namespace {
 
 constexpr std::uint32_t kSplitStream = 0x53504c;  // draws of the sample split
 
+// Threads for the counting sorts below: one per core when there is enough
+// to do and the per-thread counters (threads x buckets) stay smaller than
+// the entries themselves.
+int sort_threads(index_t len, index_t buckets) {
+  const int p = omp_get_max_threads();
+  if (p <= 1 || len < (index_t(1) << 18)) return 1;
+  return static_cast<double>(p - 1) * static_cast<double>(buckets) <= 4.0 * static_cast<double>(len) ? p : 1;
+}
+
+// A stable counting sort of items [0, len) by key(item) in [0, buckets),
+// by `threads` threads on contiguous item ranges: ptr gets the bucket
+// offsets (buckets + 1) and place(item, slot) is called once per item with
+// its slot. Items keep their order within a bucket (thread t's range comes
+// before thread t+1's), so the result is the sequential one.
+template <class Key, class Place>
+void counting_sort(index_t len, index_t buckets, int threads, std::vector<std::int32_t>& ptr, Key key, Place place) {
+  std::vector<std::int32_t> count(static_cast<std::size_t>(threads) * static_cast<std::size_t>(buckets), 0);
+  auto range = [&](int t) {
+    return std::pair<index_t, index_t>(len * t / threads, len * (t + 1) / threads);
+  };
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    const int t = threads > 1 ? omp_get_thread_num() : 0;
+    std::int32_t* c = count.data() + static_cast<std::size_t>(t) * buckets;
+    const auto [b, f] = range(t);
+    for (index_t i = b; i < f; ++i) ++c[key(i)];
+  }
+  ptr.assign(static_cast<std::size_t>(buckets + 1), 0);
+  std::int32_t run = 0;
+  for (index_t k = 0; k < buckets; ++k) {
+    ptr[k] = run;
+    for (int t = 0; t < threads; ++t) {
+      std::int32_t& c = count[static_cast<std::size_t>(t) * buckets + k];
+      const std::int32_t here = c;
+      c = run;  // becomes thread t's next slot in bucket k
+      run += here;
+    }
+  }
+  ptr[buckets] = run;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    const int t = threads > 1 ? omp_get_thread_num() : 0;
+    std::int32_t* next = count.data() + static_cast<std::size_t>(t) * buckets;
+    const auto [b, f] = range(t);
+    for (index_t i = b; i < f; ++i) place(i, next[key(i)]++);
+  }
+}
+
 // CSR of the transpose: scanning rows in order keeps each column sorted by
-// row.
+// row. The entries are walked in storage order (entry e of row r).
 template <class T>
 Layout<T> transpose_layout(const Layout<T>& a) {
   Layout<T> t;
   t.rows = a.cols;
   t.cols = a.rows;
   const index_t nnz = a.nnz();
-  t.ptr.assign(static_cast<std::size_t>(a.cols + 1), 0);
-  for (index_t e = 0; e < nnz; ++e) ++t.ptr[a.idx[e] + 1];
-  for (index_t c = 0; c < a.cols; ++c) t.ptr[c + 1] += t.ptr[c];
-  std::vector<std::int32_t> next(t.ptr.begin(), t.ptr.end() - 1);
+  std::vector<std::int32_t> row_of(static_cast<std::size_t>(nnz));
+#pragma omp parallel for schedule(static) if (nnz > (1 << 18))
+  for (index_t r = 0; r < a.rows; ++r)
+    for (std::int32_t e = a.ptr[r]; e < a.ptr[r + 1]; ++e) row_of[e] = static_cast<std::int32_t>(r);
   t.idx.resize(nnz);
   t.val.resize(nnz);
   if (!a.wt.empty()) t.wt.resize(nnz);
   if (!a.subset.empty()) t.subset.resize(nnz);
-  for (index_t r = 0; r < a.rows; ++r)
-    for (std::int32_t e = a.ptr[r]; e < a.ptr[r + 1]; ++e) {
-      const std::int32_t d = next[a.idx[e]]++;
-      t.idx[d] = static_cast<std::int32_t>(r);
-      t.val[d] = a.val[e];
-      if (!a.wt.empty()) t.wt[d] = a.wt[e];
-      if (!a.subset.empty()) t.subset[d] = a.subset[e];
-    }
+  counting_sort(nnz, a.cols, sort_threads(nnz, a.cols), t.ptr, [&](index_t e) { return a.idx[e]; },
+                [&](index_t e, std::int32_t d) {
+                  t.idx[d] = row_of[e];
+                  t.val[d] = a.val[e];
+                  if (!a.wt.empty()) t.wt[d] = a.wt[e];
+                  if (!a.subset.empty()) t.subset[d] = a.subset[e];
+                });
   return t;
 }
 
@@ -59,22 +109,21 @@ Observations<T> build_observations(index_t m, index_t n, const std::int64_t* row
   Layout<T>& a = o.by_row;
   a.rows = m;
   a.cols = n;
-  a.ptr.assign(static_cast<std::size_t>(m + 1), 0);
+  // The first entry out of range, if any (the smallest e, for a stable message).
+  index_t bad = len;
+#pragma omp parallel for schedule(static) reduction(min : bad) if (len > (1 << 18))
   for (index_t e = 0; e < len; ++e) {
     const std::int64_t r = rows[e], c = cols[e];
-    if (r < 0 || r >= m || c < 0 || c >= n)
-      throw invalid_argument("observed: entry " + std::to_string(e) + " has index (" + std::to_string(r) + ", " +
-                             std::to_string(c) + ") outside the shape (" + std::to_string(m) + ", " +
-                             std::to_string(n) + ")");
-    ++a.ptr[r + 1];
+    if ((r < 0 || r >= m || c < 0 || c >= n) && e < bad) bad = e;
   }
-  for (index_t r = 0; r < m; ++r) a.ptr[r + 1] += a.ptr[r];
+  if (bad < len)
+    throw invalid_argument("observed: entry " + std::to_string(bad) + " has index (" + std::to_string(rows[bad]) +
+                           ", " + std::to_string(cols[bad]) + ") outside the shape (" + std::to_string(m) + ", " +
+                           std::to_string(n) + ")");
   // Scatter the entry numbers by row, then sort each row by column.
   std::vector<std::int32_t> order(static_cast<std::size_t>(len));
-  {
-    std::vector<std::int32_t> next(a.ptr.begin(), a.ptr.end() - 1);
-    for (index_t e = 0; e < len; ++e) order[next[rows[e]]++] = static_cast<std::int32_t>(e);
-  }
+  counting_sort(len, m, sort_threads(len, m), a.ptr, [&](index_t e) { return static_cast<index_t>(rows[e]); },
+                [&](index_t e, std::int32_t d) { order[d] = static_cast<std::int32_t>(e); });
   a.idx.resize(len);
   a.val.resize(len);
   if (weights) a.wt.resize(len);

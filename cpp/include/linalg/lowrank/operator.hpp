@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <variant>
 
 #include "linalg/core/buffer.hpp"
@@ -25,6 +26,11 @@ class Operator {
   explicit Operator(DenseView<const T> a) : a_(a) {}
   explicit Operator(Csr32 a) : a_(a) { build_transpose<std::int32_t>(); }
   explicit Operator(Csr64 a) : a_(a) { build_transpose<std::int64_t>(); }
+  // A host CSR with its transpose already built by the caller (the CSC of
+  // the same entries as a CSR of A^T, values included): no second build.
+  Operator(Csr32 a, std::shared_ptr<host::CsrTranspose<T, std::int32_t>> transposed) : a_(a) {
+    transpose_ = std::move(transposed);
+  }
   // CSR arrays in device memory: no host-built transpose; products with the
   // transpose go to ctx.csr_mm_transposed.
   struct OnDevice {};
