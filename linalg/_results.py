@@ -32,8 +32,10 @@ class SVDResult(Unpacks):
     how it was computed: the method, the number of power steps or Krylov
     blocks (``power_iters``), the basis size, the number of reads of ``A``
     (``passes``), the flops of those
-    products (``gemm_flops``) and, in fixed-accuracy mode, the squared
-    Frobenius residual (``residual_sq``).
+    products (``gemm_flops``), in fixed-accuracy mode the squared
+    Frobenius residual (``residual_sq``), and whether the basis was found in
+    lower precision (``mixed_precision``; then ``fast_products`` - "float32",
+    "tf32" or "float16" - and ``fast_passes``, the passes made with them).
     """
 
     U: Any
