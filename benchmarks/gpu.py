@@ -137,7 +137,7 @@ def pass_floor(info, m, n, k, itemsize, rate, rates):
         return passes * max(info["gemm_flops"] / passes / rate, entries * itemsize / bw)
     fast = info["fast_passes"]
     kind = info.get("fast_products", "tf32")
-    exact_flops = 2.0 * entries * min(k + 10, min(m, n))
+    exact_flops = 2.0 * entries * min(k + 10, min(m, n))  # the exact pass: l = k + rsvd's default oversample
     fast_flops = (info["gemm_flops"] - exact_flops) / max(fast, 1)
     fast_bytes = entries * (2 if kind == "float16" else itemsize)
     floor = fast * max(fast_flops / rates.get(kind, rate), fast_bytes / bw)

@@ -74,21 +74,32 @@ def _as_values(a, name, dtype=None, xp=np):
     return a
 
 
-def _triple(obj, name, shape=None, dtype=None):
-    """``(rows, cols, values, shape)`` from a scipy.sparse matrix or a triple."""
-    if sp.issparse(obj):
+def _triple(obj, name, shape=None, dtype=None, xp=np):
+    """``(rows, cols, values, shape)`` from a sparse matrix or a triple, as
+    checked vectors of ``xp`` (int64, int64, float32/float64): NumPy and
+    ``scipy.sparse``, or CuPy and ``cupyx.scipy.sparse``."""
+    kind = "scipy.sparse" if xp is np else "cupyx.scipy.sparse"
+    if not isinstance(obj, (tuple, list)):
+        if xp is np:
+            issparse = sp.issparse
+        else:
+            import cupyx.scipy.sparse as csp
+
+            issparse = csp.issparse
+        if not issparse(obj):
+            raise TypeError(f"{name} must be a {kind} matrix or a (rows, cols, values) triple")
         if obj.ndim != 2:
             raise ValueError(f"{name} must be 2-D, got shape {obj.shape}")
         if shape is not None and tuple(shape) != tuple(obj.shape):
             raise ValueError(f"shape {tuple(shape)} differs from {name}.shape {obj.shape}")
         coo = obj.tocoo()
-        return (_as_index(coo.row, f"{name} rows"), _as_index(coo.col, f"{name} cols"),
-                _as_values(coo.data, f"{name} values", dtype), tuple(int(s) for s in obj.shape))
-    if not isinstance(obj, (tuple, list)) or len(obj) != 3:
-        raise TypeError(f"{name} must be a scipy.sparse matrix or a (rows, cols, values) triple")
-    r = _as_index(obj[0], f"{name} rows")
-    c = _as_index(obj[1], f"{name} cols")
-    v = _as_values(obj[2], f"{name} values", dtype)
+        return (_as_index(coo.row, f"{name} rows", xp), _as_index(coo.col, f"{name} cols", xp),
+                _as_values(coo.data, f"{name} values", dtype, xp), tuple(int(s) for s in obj.shape))
+    if len(obj) != 3:
+        raise TypeError(f"{name} must be a {kind} matrix or a (rows, cols, values) triple")
+    r = _as_index(obj[0], f"{name} rows", xp)
+    c = _as_index(obj[1], f"{name} cols", xp)
+    v = _as_values(obj[2], f"{name} values", dtype, xp)
     if not (len(r) == len(c) == len(v)):
         raise ValueError(f"{name}: rows, cols and values must have the same length, "
                          f"got {len(r)}, {len(c)} and {len(v)}")
@@ -161,33 +172,10 @@ def _dev_values(a, name, dtype=None):
 
 
 def _device_triple(obj, name, shape=None, dtype=None):
-    """:func:`_triple` for CuPy input: ``(rows, cols, values, shape)`` as
-    checked CuPy vectors (int64, int64, float32/float64)."""
-    if not isinstance(obj, (tuple, list)):
-        import cupyx.scipy.sparse as csp
+    """:func:`_triple` for CuPy input."""
+    import cupy as cp
 
-        if not csp.issparse(obj):
-            raise TypeError(f"{name} must be a sparse matrix or a (rows, cols, values) triple")
-        if obj.ndim != 2:
-            raise ValueError(f"{name} must be 2-D, got shape {obj.shape}")
-        if shape is not None and tuple(shape) != tuple(obj.shape):
-            raise ValueError(f"shape {tuple(shape)} differs from {name}.shape {obj.shape}")
-        coo = obj.tocoo()
-        return (_dev_index(coo.row, f"{name} rows"), _dev_index(coo.col, f"{name} cols"),
-                _dev_values(coo.data, f"{name} values", dtype), tuple(int(s) for s in obj.shape))
-    if len(obj) != 3:
-        raise TypeError(f"{name} must be a sparse matrix or a (rows, cols, values) triple")
-    r = _dev_index(obj[0], f"{name} rows")
-    c = _dev_index(obj[1], f"{name} cols")
-    v = _dev_values(obj[2], f"{name} values", dtype)
-    if not (len(r) == len(c) == len(v)):
-        raise ValueError(f"{name}: rows, cols and values must have the same length, "
-                         f"got {len(r)}, {len(c)} and {len(v)}")
-    if shape is None:
-        if len(r) == 0:
-            raise ValueError(f"{name} is empty: no observed entries")
-        shape = (int(r.max()) + 1, int(c.max()) + 1)
-    return r, c, v, shape
+    return _triple(obj, name, shape, dtype, cp)
 
 
 def _dev_check_in_range(r, c, m, n, name):

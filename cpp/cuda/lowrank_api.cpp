@@ -2,25 +2,12 @@
 // device memory scope and runs the same template as the host build.
 #include "linalg/cuda/api.hpp"
 #include "linalg/cuda/context.hpp"
+#include "device_svd.hpp"
 #include "linalg/cuda/half_operator.hpp"
 #include "linalg/lowrank/mixed_precision.hpp"
 #include "linalg/lowrank/range_finder.hpp"
 
 namespace linalg::cuda {
-
-namespace {
-
-template <class T>
-DeviceSvd<T> to_device(const Cuda& ctx, lowrank::SvdFactors<T>&& f) {
-  DeviceSvd<T> out;
-  out.U = std::move(f.U);
-  out.Vt = std::move(f.Vt);
-  out.S = Matrix<T>(static_cast<index_t>(f.S.size()), 1);
-  ctx.from_host(f.S.data(), out.S.view());
-  return out;
-}
-
-}  // namespace
 
 template <class T>
 DeviceSvd<T> rsvd(std::uintptr_t stream, const lowrank::Operator<T>& A, const lowrank::RsvdOptions& opt,

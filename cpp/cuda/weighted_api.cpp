@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "linalg/cuda/context.hpp"
+#include "device_svd.hpp"
 #include "linalg/lowrank/weighted_als.hpp"
 #include "linalg/lowrank/weighted_closed_form.hpp"
 #include "linalg/lowrank/weighted_em.hpp"
@@ -13,16 +14,6 @@
 namespace linalg::cuda {
 
 namespace {
-
-template <class T>
-DeviceSvd<T> to_device(const Cuda& ctx, lowrank::SvdFactors<T>&& f) {
-  DeviceSvd<T> out;
-  out.U = std::move(f.U);
-  out.Vt = std::move(f.Vt);
-  out.S = Matrix<T>(static_cast<index_t>(f.S.size()), 1);
-  ctx.from_host(f.S.data(), out.S.view());
-  return out;
-}
 
 // The algorithms take the (short) weight vectors on the host.
 template <class T>

@@ -141,51 +141,39 @@ void bind_dtype(nb::module_& m, const char* suffix) {
         nb::arg("block"), nb::arg("stream"), nb::arg("device"));
 }
 
+// The rsvd variants whose basis comes from lower-precision products
+// (cuda::rsvd_mixed for float64, cuda::rsvd_fast for float32): None when
+// their guard asks for a full-precision rerun.
+template <class T, cuda::DeviceSvd<T> (*Solver)(std::uintptr_t, DenseView<const T>, const lowrank::RsvdOptions&,
+                                               lowrank::RsvdReport&, double, bool&, const lowrank::Progress&)>
+nb::object rsvd_refined(const Dev2<T>& a, std::uintptr_t stream, int device, index_t rank, double tol,
+                        index_t oversample, int power_iters, const std::string& method, const std::string& sketch,
+                        int zeta, std::uint64_t seed, index_t block, nb::object progress, double min_rel_error) {
+  Options o{rank, tol, oversample, power_iters, method, sketch, zeta, seed, block};
+  lowrank::RsvdOptions c = to_core(o);
+  lowrank::RsvdReport rep;
+  lowrank::Progress cb = wrap_progress(progress);
+  DenseView<const T> A = dense_view<T>(a, "A");
+  bool used = false;
+  cuda::DeviceSvd<T> f;
+  {
+    nb::gil_scoped_release release;
+    f = Solver(stream, A, c, rep, min_rel_error, used, cb);
+  }
+  if (!used) return nb::none();
+  return nb::make_tuple(to_cupy(std::move(f.U), device), to_cupy(std::move(f.S), device, true),
+                        to_cupy(std::move(f.Vt), device), report(rep));
+}
+
 }  // namespace
 
 void bind_cuda_lowrank(nb::module_& m) {
   m.def("cuda_device_count", &cuda::device_count, "Number of CUDA devices visible (0: none or no driver).");
   m.def("cuda_device", &cuda::device_description, "Name of the current CUDA device.");
-  m.def("cuda_rsvd_dense_mixed",
-        [](const Dev2<double>& a, std::uintptr_t stream, int device, index_t rank, double tol, index_t oversample,
-           int power_iters, const std::string& method, const std::string& sketch, int zeta, std::uint64_t seed,
-           index_t block, nb::object progress, double min_rel_error) -> nb::object {
-          Options o{rank, tol, oversample, power_iters, method, sketch, zeta, seed, block};
-          lowrank::RsvdOptions c = to_core(o);
-          lowrank::RsvdReport rep;
-          lowrank::Progress cb = wrap_progress(progress);
-          DenseView<const double> A = dense_view<double>(a, "A");
-          bool used = false;
-          cuda::DeviceSvd<double> f;
-          {
-            nb::gil_scoped_release release;
-            f = cuda::rsvd_mixed(stream, A, c, rep, min_rel_error, used, cb);
-          }
-          if (!used) return nb::none();
-          return nb::make_tuple(to_cupy(std::move(f.U), device), to_cupy(std::move(f.S), device, true),
-                                to_cupy(std::move(f.Vt), device), report(rep));
-        },
-        nb::arg("a"), nb::arg("stream"), nb::arg("device"), LINALG_OPTION_ARGS, nb::arg("min_rel_error"));
-  m.def("cuda_rsvd_dense_fast",
-        [](const Dev2<float>& a, std::uintptr_t stream, int device, index_t rank, double tol, index_t oversample,
-           int power_iters, const std::string& method, const std::string& sketch, int zeta, std::uint64_t seed,
-           index_t block, nb::object progress, double min_rel_error) -> nb::object {
-          Options o{rank, tol, oversample, power_iters, method, sketch, zeta, seed, block};
-          lowrank::RsvdOptions c = to_core(o);
-          lowrank::RsvdReport rep;
-          lowrank::Progress cb = wrap_progress(progress);
-          DenseView<const float> A = dense_view<float>(a, "A");
-          bool used = false;
-          cuda::DeviceSvd<float> f;
-          {
-            nb::gil_scoped_release release;
-            f = cuda::rsvd_fast(stream, A, c, rep, min_rel_error, used, cb);
-          }
-          if (!used) return nb::none();
-          return nb::make_tuple(to_cupy(std::move(f.U), device), to_cupy(std::move(f.S), device, true),
-                                to_cupy(std::move(f.Vt), device), report(rep));
-        },
-        nb::arg("a"), nb::arg("stream"), nb::arg("device"), LINALG_OPTION_ARGS, nb::arg("min_rel_error"));
+  m.def("cuda_rsvd_dense_mixed", &rsvd_refined<double, &cuda::rsvd_mixed>, nb::arg("a"), nb::arg("stream"),
+        nb::arg("device"), LINALG_OPTION_ARGS, nb::arg("min_rel_error"));
+  m.def("cuda_rsvd_dense_fast", &rsvd_refined<float, &cuda::rsvd_fast>, nb::arg("a"), nb::arg("stream"),
+        nb::arg("device"), LINALG_OPTION_ARGS, nb::arg("min_rel_error"));
   bind_dtype<double>(m, "f64");
   bind_dtype<float>(m, "f32");
 }

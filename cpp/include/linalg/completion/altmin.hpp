@@ -264,18 +264,17 @@ class AltMin {
         // The products with the transpose run on the CSC layout built
         // already, with the same values in its order: no second transpose.
         const Layout<T>& Cl = obs_.by_col;
-        auto tr = std::make_shared<host::CsrTranspose<S, std::int32_t>>();
-        tr->indices = Cl.idx;
-        tr->indptr = Cl.ptr;
-        tr->values.resize(static_cast<std::size_t>(nnz));
+        auto vals_c = std::make_shared<std::vector<S>>(static_cast<std::size_t>(nnz));
+        S* vc = vals_c->data();
 #pragma omp parallel for schedule(static) if (nnz > (1 << 16))
         for (index_t j = 0; j < n; ++j)
           for (std::int32_t e = Cl.ptr[j]; e < Cl.ptr[j + 1]; ++e)
-            tr->values[e] = (act < 0 || Cl.subset[e] == act)
-                                ? static_cast<S>((Cl.val[e] - f_.mean - rb[Cl.idx[e]] - cb[j]) / p)
-                                : S(0);
+            vc[e] = (act < 0 || Cl.subset[e] == act)
+                        ? static_cast<S>((Cl.val[e] - f_.mean - rb[Cl.idx[e]] - cb[j]) / p)
+                        : S(0);
         return lowrank::Operator<S>(CsrView<S, std::int32_t>{resid.data(), R.idx.data(), R.ptr.data(), m, n, false},
-                                    std::move(tr));
+                                    CsrView<S, std::int32_t>{vc, Cl.idx.data(), Cl.ptr.data(), n, m, false},
+                                    std::move(vals_c));
       }
       resid_ctx = Buffer<S>(nnz);
       ctx_.als_upload(resid.data(), resid_ctx.data(), sizeof(S) * static_cast<std::size_t>(nnz));

@@ -26,10 +26,11 @@ class Operator {
   explicit Operator(DenseView<const T> a) : a_(a) {}
   explicit Operator(Csr32 a) : a_(a) { build_transpose<std::int32_t>(); }
   explicit Operator(Csr64 a) : a_(a) { build_transpose<std::int64_t>(); }
-  // A host CSR with its transpose already built by the caller (the CSC of
-  // the same entries as a CSR of A^T, values included): no second build.
-  Operator(Csr32 a, std::shared_ptr<host::CsrTranspose<T, std::int32_t>> transposed) : a_(a) {
-    transpose_ = std::move(transposed);
+  // A host CSR with its transpose already built by the caller: `transposed`
+  // is the CSR of the stored S^T (the CSC of the same entries, values
+  // included), viewed, not copied; `keep` holds whatever it points into.
+  Operator(Csr32 a, Csr32 transposed, std::shared_ptr<void> keep) : a_(a), transpose_(std::move(keep)) {
+    transposed_view_ = transposed;
   }
   // CSR arrays in device memory: no host-built transpose; products with the
   // transpose go to ctx.csr_mm_transposed.
@@ -98,6 +99,7 @@ class Operator {
   void build_transpose() {
     const auto& a = std::get<CsrView<T, I>>(a_);
     auto tr = std::make_shared<host::CsrTranspose<T, I>>(host::transpose_structure(a));
+    transposed_view_ = tr->view(a.stored_cols, a.stored_rows);
     transpose_ = tr;
   }
 
@@ -118,11 +120,10 @@ class Operator {
             const CsrView<T, I> stored{a.values, a.indices, a.indptr, a.stored_rows, a.stored_cols, false, a.stored_nnz};
             if (use_stored) {
               ctx.csr_mm(stored, X, Y);
-            } else if (!transpose_) {
-              ctx.csr_mm_transposed(stored, X, Y);
+            } else if (const auto* st = std::get_if<CsrView<T, I>>(&transposed_view_)) {
+              ctx.csr_mm(*st, X, Y);
             } else {
-              const auto& st = *std::static_pointer_cast<host::CsrTranspose<T, I>>(transpose_);
-              ctx.csr_mm(st.view(a.stored_cols, a.stored_rows), X, Y);
+              ctx.csr_mm_transposed(stored, X, Y);
             }
           }
         },
@@ -130,7 +131,8 @@ class Operator {
   }
 
   std::variant<DenseView<const T>, Csr32, Csr64> a_;
-  std::shared_ptr<void> transpose_;  // CSR of the stored S^T, built once
+  std::shared_ptr<void> transpose_;  // owns what transposed_view_ points into
+  std::variant<std::monostate, Csr32, Csr64> transposed_view_;  // CSR of the stored S^T, built once
   bool transposed_ = false;
 };
 

@@ -200,8 +200,8 @@ TuckerFactors<T> sthosvd(const Ctx& ctx, TensorView<const T> X, const TuckerOpti
         checked_frobenius_sq(ctx, X, o.check_finite);
         throw;
       }
+      // Other routes (a non-finite trace included) read ||X|| themselves.
       rep.frob_sq = b.route == "gram" ? b.trace : checked_frobenius_sq(ctx, X, o.check_finite);
-      if (b.route == "nonfinite") checked_frobenius_sq(ctx, X, o.check_finite);
       require(std::isfinite(rep.frob_sq) && b.route != "nonfinite",
               "X contains NaN or Inf, or entries whose squares overflow");
     } else {
