@@ -76,6 +76,18 @@ void Cuda::eigh(DenseView<T> A, T* w) const {
 }
 
 template <class T>
+void Cuda::eigh_top(DenseView<T> A, index_t r, T* w, DenseView<T> V) const {
+  Profile prof_(stream_, "eigh_top");
+  HostCopy<T> a(*this, A);
+  HostCopy<T> v(V.rows, V.cols);
+  {
+    MemoryScope host_memory(nullptr);
+    host::Host{}.eigh_top(a.view, r, w, v.view);
+  }
+  from_host(v.data.data(), V);
+}
+
+template <class T>
 void Cuda::qr_pivoted(DenseView<T> A, std::vector<int>& perm, std::vector<T>& tau) const {
   Profile prof_(stream_, "qr_pivoted");
   HostCopy<T> a(*this, A);
@@ -103,6 +115,7 @@ index_t Cuda::qr_pivoted_partial(DenseView<T> A, index_t kmax, double tol, std::
   template int Cuda::cholesky_upper<T>(DenseView<T>) const;                               \
   template void Cuda::svd<T>(DenseView<T>, T*, DenseView<T>, DenseView<T>) const;         \
   template void Cuda::eigh<T>(DenseView<T>, T*) const;                                    \
+  template void Cuda::eigh_top<T>(DenseView<T>, index_t, T*, DenseView<T>) const;        \
   template void Cuda::qr_pivoted<T>(DenseView<T>, std::vector<int>&, std::vector<T>&) const; \
   template index_t Cuda::qr_pivoted_partial<T>(DenseView<T>, index_t, double, std::vector<int>&) const;
 LINALG_INSTANTIATE(float)

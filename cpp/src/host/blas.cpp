@@ -14,7 +14,7 @@ template BlasTable<double>& blas_table<double>();
 
 const std::vector<std::string>& blas_routines() {
   static const std::vector<std::string> names = {"gemm",  "syrk",  "trsm",  "geqrf", "orgqr",
-                                                 "geqp3", "gesdd", "syevd", "potrf",
+                                                 "geqp3", "gesdd", "syevd", "syevr", "potrf",
                                                  "laqps"};
   return names;
 }
@@ -31,6 +31,7 @@ void** slot(BlasTable<T>& t, const std::string& base) {
   if (base == "geqp3") return reinterpret_cast<void**>(&t.geqp3);
   if (base == "gesdd") return reinterpret_cast<void**>(&t.gesdd);
   if (base == "syevd") return reinterpret_cast<void**>(&t.syevd);
+  if (base == "syevr") return reinterpret_cast<void**>(&t.syevr);
   if (base == "potrf") return reinterpret_cast<void**>(&t.potrf);
   if (base == "laqps") return reinterpret_cast<void**>(&t.laqps);
   return nullptr;

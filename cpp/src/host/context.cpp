@@ -152,6 +152,37 @@ void Host::eigh(DenseView<T> A, T* w) const {
 }
 
 template <class T>
+void Host::eigh_top(DenseView<T> A, index_t r, T* w, DenseView<T> V) const {
+  require(!A.trans && A.rows == A.cols, "eigh_top: need a square non-transposed view");
+  require(!V.trans && V.rows == A.rows && V.cols == r && r >= 0 && r <= A.rows, "eigh_top: V must be n x r");
+  int n = as_int(A.rows, "rows"), lda = as_int(std::max<index_t>(A.ld, 1), "lda");
+  if (n == 0 || r == 0) return;
+  const char jobz = 'V', range = 'I', uplo = 'U';
+  int il = n - static_cast<int>(r) + 1, iu = n, found = 0, info = 0, lwork = -1, liwork = -1, qi = 0;
+  const T vl = 0, vu = 0, abstol = 0;  // abstol 0: LAPACK's default accuracy
+  std::vector<T> wall(n), Z(static_cast<std::size_t>(n) * static_cast<std::size_t>(r));
+  std::vector<int> isuppz(2 * static_cast<std::size_t>(r));
+  T q = 0;
+  table<T>().syevr(&jobz, &range, &uplo, &n, A.data, &lda, &vl, &vu, &il, &iu, &abstol, &found, wall.data(),
+                   Z.data(), &n, isuppz.data(), &q, &lwork, &qi, &liwork, &info);
+  lwork = static_cast<int>(q) + 1;
+  liwork = qi + 1;
+  std::vector<T> work(lwork);
+  std::vector<int> iwork(liwork);
+  table<T>().syevr(&jobz, &range, &uplo, &n, A.data, &lda, &vl, &vu, &il, &iu, &abstol, &found, wall.data(),
+                   Z.data(), &n, isuppz.data(), work.data(), &lwork, iwork.data(), &liwork, &info);
+  check_info(info, "syevr");
+  if (found != static_cast<int>(r)) throw not_converged("syevr found " + std::to_string(found) + " of " +
+                                                        std::to_string(r) + " eigenpairs");
+  // syevr returns them ascending; the caller wants the largest first.
+  for (index_t j = 0; j < r; ++j) {
+    const index_t src = r - 1 - j;
+    w[j] = wall[src];
+    std::copy_n(Z.data() + src * n, n, &V(0, j));
+  }
+}
+
+template <class T>
 void Host::fill_gaussian(DenseView<T> X, std::uint64_t seed, std::uint32_t stream, index_t row0, index_t col0) const {
   const index_t m = X.rows, n = X.cols;
 #pragma omp parallel for schedule(static)
@@ -293,6 +324,7 @@ bool Host::all_finite(DenseView<const T> X) const {
   template void Host::qr_pivoted<T>(DenseView<T>, std::vector<int>&, std::vector<T>&) const;       \
   template void Host::svd<T>(DenseView<T>, T*, DenseView<T>, DenseView<T>) const;                  \
   template void Host::eigh<T>(DenseView<T>, T*) const;                                             \
+  template void Host::eigh_top<T>(DenseView<T>, index_t, T*, DenseView<T>) const;                                             \
   template void Host::fill_gaussian<T>(DenseView<T>, std::uint64_t, std::uint32_t, index_t, index_t) const; \
   template void Host::fill_sparse_sign<T>(DenseView<T>, int, std::uint64_t, std::uint32_t, std::uint32_t) const; \
   template bool Host::all_finite<T>(DenseView<const T>) const;                                     \

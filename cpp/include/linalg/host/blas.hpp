@@ -25,6 +25,10 @@ struct BlasTable {
                            const int*, T*, const int*, T*, const int*, int*, int*);
   using syevd_t = void (*)(const char*, const char*, const int*, T*, const int*, T*, T*,
                            const int*, int*, const int*, int*);
+  // dsyevr: eigenpairs by index range (MRRR), for the top few of a Gram.
+  using syevr_t = void (*)(const char*, const char*, const char*, const int*, T*, const int*, const T*,
+                           const T*, const int*, const int*, const T*, int*, T*, T*, const int*, int*, T*,
+                           const int*, int*, const int*, int*);
   using potrf_t = void (*)(const char*, const int*, T*, const int*, int*);
   // --- selection: one blocked step of column-pivoted QR (geqp3's kernel) ---
   using laqps_t = void (*)(const int*, const int*, const int*, const int*, int*, T*, const int*, int*, T*, T*,
@@ -38,6 +42,7 @@ struct BlasTable {
   geqp3_t geqp3 = nullptr;
   gesdd_t gesdd = nullptr;
   syevd_t syevd = nullptr;
+  syevr_t syevr = nullptr;
   potrf_t potrf = nullptr;
   laqps_t laqps = nullptr;
 };

@@ -64,6 +64,13 @@ struct Host {
   template <class T>
   void eigh(DenseView<T> A, T* w) const;
 
+  // The r largest eigenpairs of the symmetric n x n A (upper triangle used,
+  // A destroyed), descending: w[0] >= ... >= w[r-1], V (n x r) their
+  // eigenvectors. About a third of eigh's time for r << n (no full back-
+  // transformation: LAPACK syevr, MRRR on the tridiagonal form).
+  template <class T>
+  void eigh_top(DenseView<T> A, index_t r, T* w, DenseView<T> V) const;
+
   // Fill a logical view with the standard-normal test-matrix entries
   // (row0 + i, col0 + j) of (seed, stream); see rng/draws.hpp.
   template <class T>

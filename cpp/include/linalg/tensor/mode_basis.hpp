@@ -32,7 +32,7 @@ constexpr std::uint32_t kModeSketchStream = 0x7100;
 template <class T>
 struct ModeBasis {
   Matrix<T> U;                 // I_n x r, orthonormal columns
-  std::vector<double> sq;      // squared singular values found, descending
+  std::vector<double> sq;      // squared singular values found, descending (gram, fixed rank: the top r)
   double kept = 0.0;           // ||U^T X_(n)||_F^2
   std::string route;           // "gram", "svd", "randomized", "identity"; "nonfinite" (below)
   // Gram route: trace(X_(n) X_(n)^T) = ||X||_F^2, read before the
@@ -82,13 +82,21 @@ ModeBasis<T> exact_basis(const Ctx& ctx, TensorView<const T> X, int n, index_t r
       return b;
     }
     std::vector<T> w(static_cast<std::size_t>(I));
+    b.route = "gram";
+    if (rank > 0 && rank < I) {
+      // A fixed rank needs only the top pairs (sq then holds those alone).
+      b.U = Matrix<T>(I, rank);
+      ctx.eigh_top(G.view(), rank, w.data(), b.U.view());
+      b.sq.resize(rank);
+      for (index_t j = 0; j < rank; ++j) b.kept += b.sq[j] = std::max(0.0, static_cast<double>(w[j]));
+      return b;
+    }
     ctx.eigh(G.view(), w.data());
     b.sq.resize(I);
     for (index_t j = 0; j < I; ++j) b.sq[j] = std::max(0.0, static_cast<double>(w[I - 1 - j]));
     const index_t r = choose_rank(b.sq, rank, target);
     b.U = top_columns(ctx, DenseView<const T>(G.view()), r);
     for (index_t j = 0; j < r; ++j) b.kept += b.sq[j];
-    b.route = "gram";
     return b;
   }
   // Tall unfolding: the SVD of an I x P copy (P < I, so the copy is at most
