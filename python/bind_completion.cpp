@@ -48,7 +48,7 @@ void bind_state(nb::module_& m, const char* name) {
       .def("__init__",
            [](S* self, const I64& rows, const I64& cols, const Vec<T>& vals, nb::object weights, index_t m_, index_t n_,
               index_t rank, bool biases, double reg, const std::string& solver, int steps, double clip,
-              std::uint64_t seed, int subsets, int init_power_iters) {
+              std::uint64_t seed, int subsets, int init_power_iters, double relaxation) {
              const index_t len = static_cast<index_t>(vals.shape(0));
              require(static_cast<index_t>(rows.shape(0)) == len && static_cast<index_t>(cols.shape(0)) == len,
                      "rows, cols and values must have the same length");
@@ -60,7 +60,7 @@ void bind_state(nb::module_& m, const char* name) {
                w = wv.data();
              }
              const completion::AltMinOptions o =
-                 py::altmin_options(rank, biases, reg, solver, steps, clip, seed, init_power_iters);
+                 py::altmin_options(rank, biases, reg, solver, steps, clip, seed, init_power_iters, relaxation);
              new (self) S();
              nb::gil_scoped_release release;
              auto obs = completion::build_observations<T>(m_, n_, rows.data(), cols.data(), vals.data(), w, len,
@@ -69,7 +69,7 @@ void bind_state(nb::module_& m, const char* name) {
            },
            nb::arg("rows"), nb::arg("cols"), nb::arg("values"), nb::arg("weights").none(), nb::arg("m"), nb::arg("n"),
            nb::arg("rank"), nb::arg("biases"), nb::arg("reg"), nb::arg("solver"), nb::arg("steps"), nb::arg("clip"),
-           nb::arg("seed"), nb::arg("subsets"), nb::arg("init_power_iters"))
+           nb::arg("seed"), nb::arg("subsets"), nb::arg("init_power_iters"), nb::arg("relaxation"))
       .def("initialize", [](S& s) { s.alg->initialize(); }, nb::call_guard<nb::gil_scoped_release>())
       .def("iterate",
            [](S& s, int it) {
@@ -150,7 +150,7 @@ void bind_partition_step(nb::module_& m) {
   m.def("completion_half_step",
         [](const CMat<T>& own, const CMat<T>& other, const Vec<std::int32_t>& ptr, const Vec<std::int32_t>& idx,
            const Vec<T>& val, nb::object weights, index_t k, bool biases, double mean, double reg,
-           const std::string& solver, int steps, std::uint64_t seed, int h) {
+           const std::string& solver, int steps, std::uint64_t seed, int h, double relaxation) {
           const index_t kw = k + (biases ? 1 : 0), rows = static_cast<index_t>(own.shape(0));
           const index_t n_o = static_cast<index_t>(other.shape(0)), len = static_cast<index_t>(val.shape(0));
           require(k >= 1, "k must be >= 1");
@@ -175,6 +175,8 @@ void bind_partition_step(nb::module_& m) {
           o.solver = py::solver_of(solver);
           o.steps = steps;
           o.seed = seed;
+          require(relaxation > 0.0 && relaxation < 2.0, "relaxation must be in (0, 2)");
+          o.relaxation = relaxation;
           const index_t vec = static_cast<index_t>(32 / sizeof(T));
           const index_t ld = (kw + vec - 1) / vec * vec;
           Matrix<T> X(ld, rows), Y(ld, n_o);
@@ -192,7 +194,7 @@ void bind_partition_step(nb::module_& m) {
         },
         nb::arg("own"), nb::arg("other"), nb::arg("ptr"), nb::arg("idx"), nb::arg("val"), nb::arg("weights").none(),
         nb::arg("k"), nb::arg("biases"), nb::arg("mean"), nb::arg("reg"), nb::arg("solver"), nb::arg("steps"),
-        nb::arg("seed"), nb::arg("h"));
+        nb::arg("seed"), nb::arg("h"), nb::arg("relaxation"));
 }
 
 }  // namespace

@@ -17,7 +17,8 @@ inline completion::Solver solver_of(const std::string& s) {
 
 // The options of linalg.complete, checked.
 inline completion::AltMinOptions altmin_options(index_t rank, bool biases, double reg, const std::string& solver,
-                                                int steps, double clip, std::uint64_t seed, int init_power_iters) {
+                                                int steps, double clip, std::uint64_t seed, int init_power_iters,
+                                                double relaxation) {
   completion::AltMinOptions o;
   o.rank = rank;
   o.biases = biases;
@@ -29,6 +30,8 @@ inline completion::AltMinOptions altmin_options(index_t rank, bool biases, doubl
   o.seed = seed;
   require(init_power_iters >= 0, "init_power_iters must be >= 0");
   o.init_power_iters = init_power_iters;
+  require(relaxation > 0.0 && relaxation < 2.0, "relaxation must be in (0, 2)");
+  o.relaxation = relaxation;
   return o;
 }
 

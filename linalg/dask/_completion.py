@@ -163,9 +163,9 @@ def _initialize(m, n, lo_rows, dtype, options, *layouts):
     cols = np.concatenate([L[1] for L in layouts]).astype(np.int64)
     vals = np.concatenate([L[2] for L in layouts])
     cls = _core.CompletionState32 if dtype == np.float32 else _core.CompletionState64
-    rank, biases, reg, solver, steps, clip, seed, power = options
+    rank, biases, reg, solver, steps, clip, seed, power, relaxation = options
     with _blas_one_thread():
-        st = cls(rows, cols, vals, None, m, n, rank, biases, reg, solver, steps, clip, seed, 0, power)
+        st = cls(rows, cols, vals, None, m, n, rank, biases, reg, solver, steps, clip, seed, 0, power, relaxation)
         st.initialize()
         U, V, bu, bv, mu = st.factors()
     if biases:
@@ -182,12 +182,12 @@ def _stack(*blocks):
     return np.ascontiguousarray(np.concatenate(blocks, axis=0))
 
 
-def _half_step(own, other, layout, k, biases, mean, reg, solver, steps, seed, h):
+def _half_step(own, other, layout, k, biases, mean, reg, solver, steps, seed, h, relaxation):
     """One partition's rows of the half-step (the core's solve_side)."""
     ptr, idx, val = layout
     with _blas_one_thread():
         new, loss, weight = _core.completion_half_step(own, other, ptr, idx, val, None, k, biases, mean, reg,
-                                                       solver, steps, seed, h)
+                                                       solver, steps, seed, h, relaxation)
     return new, loss, weight, float(np.sum(np.square(new, dtype=np.float64)))
 
 
@@ -196,7 +196,8 @@ def _half_step(own, other, layout, k, biases, mean, reg, solver, steps, seed, h)
 # --------------------------------------------------------------------------
 
 def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=50, tol=1e-5, biases=False,
-             seed=None, inner_steps=None, clip=3.0, init_power_iters=4, blocks=None) -> CompletionResult:
+             seed=None, inner_steps=None, clip=3.0, init_power_iters=4, relaxation=1.3,
+             blocks=None) -> CompletionResult:
     r"""Complete a matrix from distributed observations: :func:`linalg.complete` on Dask data.
 
     Fits the model of :func:`linalg.complete`,
@@ -241,7 +242,7 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
         array with those columns (indices as integer-valued numbers); or
         three 1-D Dask arrays. float32 values are fitted in float32,
         anything else in float64. Duplicates are rejected.
-    rank, shape, reg, solver, max_iter, tol, biases, seed, inner_steps, clip, init_power_iters
+    rank, shape, reg, solver, max_iter, tol, biases, seed, inner_steps, clip, init_power_iters, relaxation
         As for :func:`linalg.complete`. ``shape`` defaults to the largest
         indices + 1 (one pass).
     blocks : int, optional
@@ -295,8 +296,8 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
     m, n = _check_shape(shape)
     if max_r >= m or max_c >= n:
         raise ValueError(f"observed: index out of range for shape {(m, n)} (largest row {max_r}, col {max_c})")
-    rank, reg, max_iter, tol, _, inner_steps, clip, init_power_iters = _check_options(
-        m, n, rank, reg, solver, max_iter, tol, 1, inner_steps, clip, init_power_iters)
+    rank, reg, max_iter, tol, _, inner_steps, clip, init_power_iters, relaxation = _check_options(
+        m, n, rank, reg, solver, max_iter, tol, 1, inner_steps, clip, init_power_iters, relaxation)
     dtypes = {np.dtype(s["dtype"]) for s in scans if s["len"]}
     dtype = np.float32 if dtypes == {np.dtype(np.float32)} else np.float64
     key = as_seed(seed)
@@ -318,7 +319,7 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
     col_lay = list(dask.persist(*col_lay))
 
     t_start = time.perf_counter()
-    options = (rank, bool(biases), reg, solver, inner_steps, clip, key, init_power_iters)
+    options = (rank, bool(biases), reg, solver, inner_steps, clip, key, init_power_iters, relaxation)
     init, = dask.persist(dask.delayed(_initialize, pure=True)(m, n, [int(x) for x in rb[:-1]], dtype, options,
                                                              *row_lay))  # once, on one worker
     take = dask.delayed(_rows, pure=True)
@@ -342,7 +343,7 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
             own, other, layouts = (Y, X, col_lay) if side == "cols" else (X, Y, row_lay)
             fixed = stack(*other)  # the broadcast: one task, fetched once per worker
             res[side] = dask.persist(*[step(own[b], fixed, layouts[b], rank, bool(biases), mean, reg, solver,
-                                            inner_steps, key, h) for b in range(blocks)])
+                                            inner_steps, key, h, relaxation) for b in range(blocks)])
             new = [r[0] for r in res[side]]
             if side == "cols":
                 Y = new
@@ -372,7 +373,8 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
     bv = Yf[:, rank].copy() if biases else None
     info = {"solver": solver, "iterations": len(history["time"]), "stop": stop,
             "best_iteration": len(history["time"]) - 1, "init_time": init_time, "reg": reg, "rank": rank,
-            "inner_steps": inner_steps, "split_samples": False, "init": init_info, "validation_time": 0.0,
+            "inner_steps": inner_steps, "split_samples": False, "relaxation": relaxation, "init": init_info,
+            "validation_time": 0.0,
             "blocks": blocks}
     return CompletionResult(U, V, bu, bv, float(mean), history, info)
 

@@ -83,7 +83,7 @@ void bind_state(nb::module_& m, const char* name) {
            [](S* self, const I32& rows, const I32& cols, const Vec<T>& vals, nb::object weights, const I32& rows_c,
               const I32& cols_c, const Vec<T>& vals_c, nb::object weights_c, index_t m_, index_t n_, index_t rank,
               bool biases, double reg, const std::string& solver, int steps, double clip, std::uint64_t seed,
-              int subsets, int init_power_iters, std::uintptr_t stream, int device) {
+              int subsets, int init_power_iters, double relaxation, std::uintptr_t stream, int device) {
              const index_t len = static_cast<index_t>(vals.shape(0));
              for (const I32* a : {&rows, &cols, &rows_c, &cols_c})
                require(static_cast<index_t>(a->shape(0)) == len, "observed arrays must have the same length");
@@ -101,7 +101,7 @@ void bind_state(nb::module_& m, const char* name) {
                wc = wcv.data();
              }
              const completion::AltMinOptions o =
-                 py::altmin_options(rank, biases, reg, solver, steps, clip, seed, init_power_iters);
+                 py::altmin_options(rank, biases, reg, solver, steps, clip, seed, init_power_iters, relaxation);
              new (self) S();
              self->stream = stream;
              self->device = device;
@@ -114,7 +114,7 @@ void bind_state(nb::module_& m, const char* name) {
            nb::arg("rows"), nb::arg("cols"), nb::arg("values"), nb::arg("weights").none(), nb::arg("rows_by_col"),
            nb::arg("cols_by_col"), nb::arg("values_by_col"), nb::arg("weights_by_col").none(), nb::arg("m"),
            nb::arg("n"), nb::arg("rank"), nb::arg("biases"), nb::arg("reg"), nb::arg("solver"), nb::arg("steps"),
-           nb::arg("clip"), nb::arg("seed"), nb::arg("subsets"), nb::arg("init_power_iters"), nb::arg("stream"),
+           nb::arg("clip"), nb::arg("seed"), nb::arg("subsets"), nb::arg("init_power_iters"), nb::arg("relaxation"), nb::arg("stream"),
            nb::arg("device"))
       .def("initialize", [](S& s) { s.alg->initialize(); }, nb::call_guard<nb::gil_scoped_release>())
       .def("iterate",

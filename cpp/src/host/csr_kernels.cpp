@@ -1,11 +1,43 @@
 #include "linalg/host/csr_kernels.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "linalg/core/buffer.hpp"
 #include "linalg/core/errors.hpp"
 
+// The row kernel is short vector FMAs: built for AVX2+FMA and for the
+// baseline ISA and chosen by a CPU check, as in als_kernels.cpp.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define LINALG_CSR_DISPATCH 1
+#endif
+
 namespace linalg::host {
+
+#ifdef LINALG_CSR_DISPATCH
+namespace csr_avx2 {
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#include "csr_kernels_impl.inc"
+#pragma GCC pop_options
+}  // namespace csr_avx2
+#endif
+
+namespace csr_base {
+#include "csr_kernels_impl.inc"
+}  // namespace csr_base
+
+namespace {
+template <class T, class I>
+void csr_rows(const T* values, const I* indices, const I* indptr, index_t r0, index_t r1, const T* xr, index_t ldx,
+              T* acc) {
+#ifdef LINALG_CSR_DISPATCH
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (avx2) return csr_avx2::csr_rows_impl(values, indices, indptr, r0, r1, xr, ldx, acc);
+#endif
+  csr_base::csr_rows_impl(values, indices, indptr, r0, r1, xr, ldx, acc);
+}
+}  // namespace
 
 template <class T, class I>
 void csr_times_dense(const CsrView<T, I>& S, DenseView<const T> X, DenseView<T> Y) {
@@ -13,38 +45,31 @@ void csr_times_dense(const CsrView<T, I>& S, DenseView<const T> X, DenseView<T> 
           "csr_times_dense: shape mismatch");
   const index_t rows = S.stored_rows, k = X.cols;
   if (rows == 0 || k == 0) return;
-  // Gather rows of X: keep X row-major (k contiguous values per row) so each
-  // nonzero touches one contiguous run; the copy costs O(n k), far less
-  // than the O(nnz k) product.
-  Matrix<T> Xr(k, X.rows);
-  const index_t ldx = k;
+  // Gather rows of X: keep X row-major (k contiguous values per row, padded
+  // with zeros to whole 32-byte vectors) so each nonzero touches one
+  // contiguous run; the copy costs O(n k), far less than the O(nnz k)
+  // product.
+  constexpr index_t W = static_cast<index_t>(32 / sizeof(T));
+  const index_t ldx = (k + W - 1) / W * W;
+  Matrix<T> Xr(ldx, X.rows);
   {
     DenseView<T> xr = Xr.view();
 #pragma omp parallel for schedule(static)
     for (index_t i = 0; i < X.rows; ++i)
-      for (index_t c = 0; c < k; ++c) xr.data[c + i * ldx] = X(i, c);
+      for (index_t c = 0; c < ldx; ++c) xr.data[c + i * ldx] = c < k ? X(i, c) : T(0);
   }
   const T* xr = Xr.data();
   constexpr index_t kRowBlock = 64;
   const index_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
 #pragma omp parallel
   {
-    std::vector<T> acc(static_cast<std::size_t>(kRowBlock * k));
+    std::vector<T> acc(static_cast<std::size_t>(kRowBlock * ldx));
 #pragma omp for schedule(dynamic, 16)
     for (index_t b = 0; b < nblocks; ++b) {
       const index_t r0 = b * kRowBlock, r1 = std::min(rows, r0 + kRowBlock);
-      for (index_t r = r0; r < r1; ++r) {
-        T* a = acc.data() + (r - r0) * k;
-        std::fill(a, a + k, T(0));
-        for (I p = S.indptr[r]; p < S.indptr[r + 1]; ++p) {
-          const T v = S.values[p];
-          const T* x = xr + static_cast<index_t>(S.indices[p]) * ldx;
-#pragma omp simd
-          for (index_t c = 0; c < k; ++c) a[c] += v * x[c];
-        }
-      }
+      csr_rows(S.values, S.indices, S.indptr, r0, r1, xr, ldx, acc.data());
       for (index_t c = 0; c < k; ++c)  // write the block back column-major
-        for (index_t r = r0; r < r1; ++r) Y.data[r + c * Y.ld] = acc[(r - r0) * k + c];
+        for (index_t r = r0; r < r1; ++r) Y.data[r + c * Y.ld] = acc[(r - r0) * ldx + c];
     }
   }
 }

