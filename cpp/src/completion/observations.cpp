@@ -120,52 +120,57 @@ Observations<T> build_observations(index_t m, index_t n, const std::int64_t* row
     throw invalid_argument("observed: entry " + std::to_string(bad) + " has index (" + std::to_string(rows[bad]) +
                            ", " + std::to_string(cols[bad]) + ") outside the shape (" + std::to_string(m) + ", " +
                            std::to_string(n) + ")");
-  // Scatter the entry numbers by row, then sort each row by column.
-  std::vector<std::int32_t> order(static_cast<std::size_t>(len));
-  counting_sort(len, m, sort_threads(len, m), a.ptr, [&](index_t e) { return static_cast<index_t>(rows[e]); },
-                [&](index_t e, std::int32_t d) { order[d] = static_cast<std::int32_t>(e); });
-  a.idx.resize(len);
+  // Two stable counting sorts, least significant key first: by column,
+  // then by row, so each row comes out sorted by column with no comparison
+  // sort. The first carries the row of each entry, so that the second reads
+  // its keys in order; the input is read at random only for the values.
+  std::vector<std::int32_t> src(static_cast<std::size_t>(len));
+  {
+    std::vector<std::int32_t> by_col(src.size()), row_of(src.size()), col_ptr;
+    counting_sort(len, n, sort_threads(len, n), col_ptr, [&](index_t e) { return static_cast<index_t>(cols[e]); },
+                  [&](index_t e, std::int32_t d) {
+                    by_col[d] = static_cast<std::int32_t>(e);
+                    row_of[d] = static_cast<std::int32_t>(rows[e]);
+                  });
+    std::vector<std::int32_t> col_of(src.size());
+#pragma omp parallel for schedule(static) if (len > (1 << 16))
+    for (index_t j = 0; j < n; ++j)
+      for (std::int32_t i = col_ptr[j]; i < col_ptr[j + 1]; ++i) col_of[i] = static_cast<std::int32_t>(j);
+    a.idx.resize(len);
+    counting_sort(len, m, sort_threads(len, m), a.ptr, [&](index_t i) { return static_cast<index_t>(row_of[i]); },
+                  [&](index_t i, std::int32_t d) {
+                    a.idx[d] = col_of[i];
+                    src[d] = by_col[i];
+                  });
+  }
   a.val.resize(len);
   if (weights) a.wt.resize(len);
   if (subsets > 0) a.subset.resize(len);
-  index_t dup_row = -1, dup_col = -1;
-#pragma omp parallel if (len > (1 << 16))
-  {
-    // Sort each row by column on local keys (column << 32 | entry), so the
-    // comparisons never reach back into the input arrays.
-    std::vector<std::uint64_t> keys;
-#pragma omp for schedule(dynamic, 256)
-    for (index_t r = 0; r < m; ++r) {
-      const std::int32_t b = a.ptr[r], f = a.ptr[r + 1];
-      keys.resize(static_cast<std::size_t>(f - b));
-      for (std::int32_t e = b; e < f; ++e)
-        keys[e - b] = (static_cast<std::uint64_t>(cols[order[e]]) << 32) | static_cast<std::uint32_t>(order[e]);
-      std::sort(keys.begin(), keys.end());
-      for (std::int32_t e = b; e < f; ++e) {
-        const std::uint64_t key = keys[e - b];
-        const auto src = static_cast<index_t>(key & 0xffffffffu);
-        const auto col = static_cast<std::int32_t>(key >> 32);
-        a.idx[e] = col;
-        a.val[e] = vals[src];
-        if (weights) a.wt[e] = weights[src];
-        if (subsets > 0) {
-          rng::Philox4x32 w = rng::draw(seed, static_cast<std::uint64_t>(r), static_cast<std::uint32_t>(col),
-                                        kSplitStream);
-          a.subset[e] = static_cast<std::uint16_t>(rng::bounded(w.v[0], static_cast<std::uint32_t>(subsets)));
-        }
-        if (e > b && col == a.idx[e - 1]) {
-#pragma omp critical(linalg_completion_dup)
-          if (dup_row < 0 || r < dup_row) {
-            dup_row = r;
-            dup_col = col;
-          }
-        }
+  // Values in row order; duplicates sit side by side in a row (the one in
+  // the smallest row is reported).
+  index_t dup_row = m;
+#pragma omp parallel for schedule(static) reduction(min : dup_row) if (len > (1 << 16))
+  for (index_t r = 0; r < m; ++r)
+    for (std::int32_t e = a.ptr[r]; e < a.ptr[r + 1]; ++e) {
+      a.val[e] = vals[src[e]];
+      if (weights) a.wt[e] = weights[src[e]];
+      if (subsets > 0) {
+        rng::Philox4x32 w = rng::draw(seed, static_cast<std::uint64_t>(r), static_cast<std::uint32_t>(a.idx[e]),
+                                      kSplitStream);
+        a.subset[e] = static_cast<std::uint16_t>(rng::bounded(w.v[0], static_cast<std::uint32_t>(subsets)));
       }
+      if (e > a.ptr[r] && a.idx[e] == a.idx[e - 1] && r < dup_row) dup_row = r;
     }
-  }
-  if (dup_row >= 0)
+  if (dup_row < m) {
+    std::int32_t dup_col = 0;
+    for (std::int32_t e = a.ptr[dup_row] + 1; e < a.ptr[dup_row + 1]; ++e)
+      if (a.idx[e] == a.idx[e - 1]) {
+        dup_col = a.idx[e];
+        break;
+      }
     throw invalid_argument("observed: duplicate (row, col) pair (" + std::to_string(dup_row) + ", " +
                            std::to_string(dup_col) + "); sum or drop duplicates first");
+  }
   o.by_col = transpose_layout(a);
   return o;
 }
