@@ -551,8 +551,7 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
     Cost per iteration: ``sketch``/``cg`` about ``2 (inner_steps + 2) |Ω| k``
     multiply-adds, ``cholesky`` about ``|Ω| k^2 + (m + n) k^3 / 3``; the
     initialisation costs ``2 init_power_iters + 2`` sparse products with
-    k + 4 to k + 11 columns (a multiple of 8; in float32: it only seeds the
-    iterations). Memory:
+    k + 10 columns (in float32: it only seeds the iterations). Memory:
     the observed entries twice (by rows and by columns) and O((m + n) k).
     Limits: fewer than 2^31 observed entries, sides below 2^31.
 

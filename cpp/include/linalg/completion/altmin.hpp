@@ -309,12 +309,6 @@ class AltMin {
     lowrank::Operator<S> op = make_operator();
     lowrank::RsvdOptions ro;
     ro.rank = k;
-    // Oversampling: at least 4, up to a whole number of 8-float vectors (the
-    // CSR product pads its rows to those, so the extra columns are free).
-    // The q power steps, not p, set the accuracy here, and the start's error
-    // is the sampling noise's anyway (P5: the same held-out trajectory as
-    // p = 10, with 16 columns instead of 20, one cache line per row).
-    ro.oversample = (k + 4 + 7) / 8 * 8 - k;
     ro.test_matrix.seed = o_.seed;
     // A fixed-depth subspace-iteration SVD: the adaptive energy rule stops far too
     // early here, since most of ||(1/p) P_Omega(M)||_F^2 is sampling noise
