@@ -100,8 +100,8 @@ inline std::vector<index_t> with_dim(std::vector<index_t> s, int n, index_t d) {
   return s;
 }
 
-// Modes with r_n < I_n, largest reduction I_n / r_n first (ties: mode 0
-// and the last mode, then larger I_n); with unknown ranks (tol mode), larger I_n first.
+// Modes with r_n < I_n, largest reduction I_n / r_n first (ties: the last mode
+// and mode 0, then larger I_n, then the last mode); with unknown ranks (tol mode), larger I_n first.
 inline std::vector<int> mode_order(const std::vector<index_t>& shape, const std::vector<index_t>& ranks) {
   std::vector<int> modes;
   for (int n = 0; n < static_cast<int>(shape.size()); ++n)
@@ -115,7 +115,11 @@ inline std::vector<int> mode_order(const std::vector<index_t>& shape, const std:
     const int last = static_cast<int>(shape.size()) - 1;
     const bool ca = a == 0 || a == last, cb = b == 0 || b == last;
     if (ca != cb) return ca;
-    return shape[a] > shape[b];
+    if (shape[a] != shape[b]) return shape[a] > shape[b];
+    // Then the last mode before mode 0: its product X_(N)^T U is a GEMM
+    // with the long side as M, which OpenBLAS runs about twice as fast as
+    // mode 0's U^T X_(0) with it as N (300 x 90000, r = 20: 27 vs 65 ms).
+    return a == last && b != last;
   });
   return modes;
 }
