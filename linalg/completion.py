@@ -513,7 +513,8 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
         The paper's theory mode: Ω is split at random into ``2 max_iter + 1``
         disjoint subsets; the initialisation uses the first and each
         half-step a fresh one. Far less accurate in practice; the default
-        reuses all of Ω.
+        reuses all of Ω. The paper's algorithm exactly also needs
+        ``relaxation=1``.
     validation : (rows, cols, values), optional
         Held-out entries: their RMSE is recorded every iteration, the fit
         stops once it has not improved for ``patience`` iterations, and the
