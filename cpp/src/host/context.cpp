@@ -186,10 +186,22 @@ template <class T>
 void Host::fill_gaussian(DenseView<T> X, std::uint64_t seed, std::uint32_t stream, index_t row0, index_t col0) const {
   const index_t m = X.rows, n = X.cols;
 #pragma omp parallel for schedule(static)
-  for (index_t j = 0; j < n; ++j)
-    for (index_t i = 0; i < m; ++i)
-      X(i, j) = static_cast<T>(rng::normal_at(seed, stream, static_cast<std::uint64_t>(row0 + i),
-                                              static_cast<std::uint64_t>(col0 + j)));
+  for (index_t j = 0; j < n; ++j) {
+    const auto col = static_cast<std::uint64_t>(col0 + j);
+    auto one = [&](index_t i) {
+      X(i, j) = static_cast<T>(rng::normal_at(seed, stream, static_cast<std::uint64_t>(row0 + i), col));
+    };
+    // Whole groups of four rows share a draw (rng::normals4_at); the
+    // partial groups at either end take the entries one at a time.
+    index_t i = 0;
+    for (; i < m && (row0 + i) % 4 != 0; ++i) one(i);
+    double v[4];
+    for (; i + 4 <= m; i += 4) {
+      rng::normals4_at(seed, stream, static_cast<std::uint64_t>(row0 + i) >> 2, col, v);
+      for (index_t q = 0; q < 4; ++q) X(i + q, j) = static_cast<T>(v[q]);
+    }
+    for (; i < m; ++i) one(i);
+  }
 }
 
 template <class T>
