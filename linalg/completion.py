@@ -445,10 +445,11 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
 
     * ``solver="sketch"`` (default): sketch-and-precondition (Gu, Song, Yin &
       Zhang, ICLR 2024). The fixed factor's design is sketched by a sparse
-      sign embedding (8 rows per unknown); the eigendecomposition of the
-      sketch's Gram whitens it, which preconditions every row at once (each
+      sign embedding (40 rows per unknown, 8 nonzeros per column); the
+      eigendecomposition of the sketch's Gram whitens it, which
+      preconditions every row at once (each
       row's design is a uniform sample of the fixed factor's rows); each row
-      then takes ``inner_steps`` warm-started Jacobi-preconditioned CG steps.
+      then takes ``inner_steps`` warm-started CG steps on its whitened problem.
       O(|Ω| k) per iteration, no k x k matrix per row. The paper sketches
       each row's design separately (O(k^3) per row); see the C++ header
       ``completion/altmin.hpp`` for why one shared sketch is used here.
@@ -530,9 +531,8 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
     inner_steps : int, optional
         CG steps per row and half-step: default 2 for ``cg``, 3 for
         ``sketch`` (on P5 these reach exact ALS's held-out RMSE in as many
-        iterations as exact ALS; the whitened solver with 2 steps was
-        measured to converge much more slowly there). Ignored by
-        ``cholesky``.
+        iterations as exact ALS; the whitened solver with 2 steps needs one
+        iteration more). Ignored by ``cholesky``.
     clip : float, default 3
         Incoherence threshold of the initialisation, in units of sqrt(k/m).
     init_power_iters : int, default 4

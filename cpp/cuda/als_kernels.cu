@@ -9,7 +9,7 @@
 // entry t of the chunk (column index, value, weight; an entry outside the
 // active subset gets weight 0 and a zero design row), the warp gathers the
 // chunk's design rows into shared memory (coalesced along each row), then
-//   CG / PCG  - lane t forms a_t . x, and lane c sums column c of
+//   CG        - lane t forms a_t . x, and lane c sums column c of
 //               A^T W (b - A x) or A^T W A x over the chunk; each CG step
 //               is one such pass (the design rows come from L2: the other
 //               factor is (m or n) x ld, a few MB);
@@ -159,29 +159,25 @@ __device__ void row_pass(const host::RowSolveArgs<T>& a, index_t i, const WarpSm
   __syncwarp();
 }
 
-// Warm-started (Jacobi-preconditioned when pre) CG on row i's normal
-// equations, as host/als_kernels_impl.inc.
+// Warm-started CG on row i's normal equations, as host/als_kernels_impl.inc.
 template <class T>
-__global__ void cg_rows_kernel(host::RowSolveArgs<T> a, const T* reg, double* row_loss, double* row_weight, bool pre,
-                               T eps2) {
+__global__ void cg_rows_kernel(host::RowSolveArgs<T> a, const T* reg, double* row_loss, double* row_weight, T eps2) {
   const int lane = threadIdx.x % kWarp;
   const index_t i = static_cast<index_t>(blockIdx.x) * (blockDim.x / kWarp) + threadIdx.x / kWarp;
   if (i >= a.obs.rows) return;  // the whole warp
   const int kw = static_cast<int>(a.kw), kwp = padded(kw);
-  const WarpSmem<T> s = warp_smem<T>(kw, 6 * kw);
+  const WarpSmem<T> s = warp_smem<T>(kw, 4 * kw);
   T* z = s.vec;
   T* r = z + kw;
   T* p = r + kw;
   T* q = p + kw;
-  T* sv = q + kw;
-  T* dinv = sv + kw;
   T* Zi = a.Z + i * a.ld;
   for (int c = lane; c < kw; c += kWarp) z[c] = Zi[c];
   __syncwarp();
   double loss = 0.0, wsum = 0.0, dummy_loss = 0.0, dummy_w = 0.0;
   int cnt = 0, dummy_cnt = 0;
-  // e = b - A z, r = A^T W e, and the Jacobi diagonal.
-  row_pass(a, i, s, kw, kwp, lane, z, T(1), T(-1), r, pre ? dinv : static_cast<T*>(nullptr), dummy_loss, wsum, cnt);
+  // e = b - A z, r = A^T W e.
+  row_pass(a, i, s, kw, kwp, lane, z, T(1), T(-1), r, static_cast<T*>(nullptr), dummy_loss, wsum, cnt);
   wsum = warp_sum(wsum);
   cnt = warp_sum(cnt);
   if (cnt == 0 || !(wsum > 0)) {
@@ -195,15 +191,8 @@ __global__ void cg_rows_kernel(host::RowSolveArgs<T> a, const T* reg, double* ro
   T part = T(0);
   for (int c = lane; c < kw; c += kWarp) {
     r[c] -= reg[c] * z[c];
-    T dg = T(1);
-    if (pre) {
-      dg = dinv[c] + reg[c];
-      dg = dg > T(0) ? T(1) / dg : T(0);
-    }
-    dinv[c] = dg;
-    sv[c] = dg * r[c];
-    p[c] = sv[c];
-    part += r[c] * sv[c];
+    p[c] = r[c];
+    part += r[c] * r[c];
   }
   T rs = warp_sum(part);
   const T rs_floor = eps2 * rs;
@@ -222,12 +211,11 @@ __global__ void cg_rows_kernel(host::RowSolveArgs<T> a, const T* reg, double* ro
     for (int c = lane; c < kw; c += kWarp) {
       z[c] += alpha * p[c];
       r[c] -= alpha * q[c];
-      sv[c] = dinv[c] * r[c];
-      part += r[c] * sv[c];
+      part += r[c] * r[c];
     }
     const T rs_new = warp_sum(part);
     const T beta = rs_new / rs;
-    for (int c = lane; c < kw; c += kWarp) p[c] = sv[c] + beta * p[c];
+    for (int c = lane; c < kw; c += kWarp) p[c] = r[c] + beta * p[c];
     rs = rs_new;
   }
   __syncwarp();  // z complete
@@ -538,7 +526,7 @@ host::RowTotals Cuda::als_solve_rows(const host::RowSolveArgs<T>& a) const {
   d.row_loss = nullptr;
   d.row_weight = nullptr;
   const bool chol = a.solver == host::RowSolver::Cholesky;
-  const int extra = chol ? kw * kw + 2 * kw : 6 * kw;
+  const int extra = chol ? kw * kw + 2 * kw : 4 * kw;
   const std::size_t per_warp = sizeof(T) * warp_scalars<T>(kw, extra) + sizeof(int) * kChunk;
   const int warps = static_cast<int>(std::max<std::size_t>(1, std::min<std::size_t>(kMaxWarpsPerBlock,
                                                                                       kDefaultSmem / per_warp)));
@@ -554,7 +542,7 @@ host::RowTotals Cuda::als_solve_rows(const host::RowSolveArgs<T>& a) const {
     const T eps = std::numeric_limits<T>::epsilon();
     allow_smem(cg_rows_kernel<T>, bytes, h.device, "solver='cg'");
     cg_rows_kernel<T><<<static_cast<unsigned>(blocks), warps * kWarp, bytes, h.stream>>>(
-        d, reg.as<T>(), loss, weight, a.solver == host::RowSolver::PCG, eps * eps);
+        d, reg.as<T>(), loss, weight, eps * eps);
   }
   LINALG_LAUNCHED();
   totals_kernel<<<1, 1024, 0, h.stream>>>(loss, weight, rows, out);

@@ -177,7 +177,7 @@ class Cuda {
   // --- completion --- (cpp/cuda/als_kernels.cu)
   // Same meaning as host::Host's (host/als_kernels.hpp). The observation
   // arrays, design, offset and Z of RowSolveArgs are device memory; reg is
-  // host memory (kw scalars). CG / PCG: one warp per row; Cholesky: one warp
+  // host memory (kw scalars). CG: one warp per row; Cholesky: one warp
   // per row with the kw x kw normal equations in shared memory.
   template <class T>
   host::RowTotals als_solve_rows(const host::RowSolveArgs<T>& a) const;

@@ -15,8 +15,7 @@ namespace linalg::host {
 
 enum class RowSolver {
   Cholesky,  // exact normal equations: Gram by rank-1 updates, our Cholesky
-  CG,        // warm-started conjugate gradients on the normal equations
-  PCG,       // as CG with a Jacobi preconditioner (on whitened designs)
+  CG,        // warm-started conjugate gradients on the normal equations (also on whitened designs)
 };
 
 // Observations stored by the rows of the side being updated (CSR of the
@@ -55,7 +54,7 @@ struct RowSolveArgs {
   T* Z = nullptr;             // own row i at Z + i * ld; pad entries stay 0
   const T* reg = nullptr;     // kw diagonal regulariser (host memory, as every short vector)
   RowSolver solver = RowSolver::Cholesky;
-  int steps = 3;              // CG / PCG steps per row
+  int steps = 3;              // CG steps per row
   double* row_loss = nullptr;   // weighted squared residual of row i after its update, or null
   double* row_weight = nullptr;  // sum of weights of row i's active entries, or null
 };
