@@ -126,8 +126,9 @@ def sum_squares(X, chunk=1 << 18):
 
 
 def _balanced(U, S, Vh):
+    # One pass each, straight into C order (the core returns F-ordered U, Vh).
     r = np.sqrt(S)
-    return np.ascontiguousarray(U * r[None, :]), np.ascontiguousarray(Vh * r[:, None])
+    return np.multiply(U, r[None, :], order="C"), np.multiply(Vh, r[:, None], order="C")
 
 
 def factorize(method, W, rank, *, covariance=None, fisher=None, damping=1e-2, seed=0, energy=None,
