@@ -616,7 +616,7 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
 
 
 def _check_options(m, n, rank, reg, solver, max_iter, tol, patience, inner_steps, clip, init_power_iters,
-                   relaxation=1.3):
+                   relaxation):
     rank = check_int(rank, "rank", 1)
     if rank >= min(m, n):
         raise ValueError(f"rank must be < min(shape) = {min(m, n)}, got {rank}")

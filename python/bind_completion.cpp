@@ -167,16 +167,10 @@ void bind_partition_step(nb::module_& m) {
             require(static_cast<index_t>(wv.shape(0)) == len, "weights must have one entry per observed value");
             w = wv.data();
           }
-          require(steps >= 1, "steps must be >= 1");
-          completion::AltMinOptions o;
-          o.rank = k;
-          o.biases = biases;
-          o.reg = reg;
-          o.solver = py::solver_of(solver);
-          o.steps = steps;
-          o.seed = seed;
-          require(relaxation > 0.0 && relaxation < 2.0, "relaxation must be in (0, 2)");
-          o.relaxation = relaxation;
+          // clip and init_power_iters only shape the initialisation: the defaults.
+          const completion::AltMinOptions d;
+          const completion::AltMinOptions o =
+              py::altmin_options(k, biases, reg, solver, steps, d.clip, seed, d.init_power_iters, relaxation);
           const index_t vec = static_cast<index_t>(32 / sizeof(T));
           const index_t ld = (kw + vec - 1) / vec * vec;
           Matrix<T> X(ld, rows), Y(ld, n_o);

@@ -114,8 +114,8 @@ void bind_state(nb::module_& m, const char* name) {
            nb::arg("rows"), nb::arg("cols"), nb::arg("values"), nb::arg("weights").none(), nb::arg("rows_by_col"),
            nb::arg("cols_by_col"), nb::arg("values_by_col"), nb::arg("weights_by_col").none(), nb::arg("m"),
            nb::arg("n"), nb::arg("rank"), nb::arg("biases"), nb::arg("reg"), nb::arg("solver"), nb::arg("steps"),
-           nb::arg("clip"), nb::arg("seed"), nb::arg("subsets"), nb::arg("init_power_iters"), nb::arg("relaxation"), nb::arg("stream"),
-           nb::arg("device"))
+           nb::arg("clip"), nb::arg("seed"), nb::arg("subsets"), nb::arg("init_power_iters"), nb::arg("relaxation"),
+           nb::arg("stream"), nb::arg("device"))
       .def("initialize", [](S& s) { s.alg->initialize(); }, nb::call_guard<nb::gil_scoped_release>())
       .def("iterate",
            [](S& s, int it) {

@@ -336,7 +336,7 @@ bool Host::all_finite(DenseView<const T> X) const {
   template void Host::qr_pivoted<T>(DenseView<T>, std::vector<int>&, std::vector<T>&) const;       \
   template void Host::svd<T>(DenseView<T>, T*, DenseView<T>, DenseView<T>) const;                  \
   template void Host::eigh<T>(DenseView<T>, T*) const;                                             \
-  template void Host::eigh_top<T>(DenseView<T>, index_t, T*, DenseView<T>) const;                                             \
+  template void Host::eigh_top<T>(DenseView<T>, index_t, T*, DenseView<T>) const;                 \
   template void Host::fill_gaussian<T>(DenseView<T>, std::uint64_t, std::uint32_t, index_t, index_t) const; \
   template void Host::fill_sparse_sign<T>(DenseView<T>, int, std::uint64_t, std::uint32_t, std::uint32_t) const; \
   template bool Host::all_finite<T>(DenseView<const T>) const;                                     \

@@ -24,6 +24,11 @@ LINALG_HD Philox4x32 draw(std::uint64_t seed, std::uint64_t a, std::uint32_t b, 
 // Uniform in (0, 1), never 0 or 1, from one 32-bit word.
 LINALG_HD double uniform_open(std::uint32_t x) { return (static_cast<double>(x) + 0.5) * 2.3283064365386963e-10; }
 
+// Box–Muller on the word pair (a, b): radius sqrt(-2 log u1) and angle
+// 2 pi u2 of the pair of normals (r cos t, r sin t).
+LINALG_HD double box_muller_radius(std::uint32_t a) { return std::sqrt(-2.0 * std::log(uniform_open(a))); }
+LINALG_HD double box_muller_angle(std::uint32_t b) { return 6.283185307179586 * uniform_open(b); }
+
 // Standard normal entry (i, j) of a test matrix with the given seed and
 // stream: counter (i / 4, j, stream) gives four words, Box–Muller turns
 // words (0,1) and (2,3) into two normals each, and entry i takes the
@@ -31,9 +36,8 @@ LINALG_HD double uniform_open(std::uint32_t x) { return (static_cast<double>(x) 
 LINALG_HD double normal_at(std::uint64_t seed, std::uint32_t stream, std::uint64_t i, std::uint64_t j) {
   Philox4x32 w = draw(seed, i >> 2, static_cast<std::uint32_t>(j), stream);
   unsigned q = static_cast<unsigned>(i & 3u);
-  double u1 = uniform_open(w.v[q & 2u]), u2 = uniform_open(w.v[(q & 2u) + 1]);
-  double r = std::sqrt(-2.0 * std::log(u1));
-  double t = 6.283185307179586 * u2;
+  double r = box_muller_radius(w.v[q & 2u]);
+  double t = box_muller_angle(w.v[(q & 2u) + 1]);
   return (q & 1u) ? r * std::sin(t) : r * std::cos(t);
 }
 
@@ -43,9 +47,8 @@ LINALG_HD double normal_at(std::uint64_t seed, std::uint32_t stream, std::uint64
 LINALG_HD void normals4_at(std::uint64_t seed, std::uint32_t stream, std::uint64_t g, std::uint64_t j, double* out) {
   Philox4x32 w = draw(seed, g, static_cast<std::uint32_t>(j), stream);
   for (unsigned p = 0; p < 4; p += 2) {
-    double u1 = uniform_open(w.v[p]), u2 = uniform_open(w.v[p + 1]);
-    double r = std::sqrt(-2.0 * std::log(u1));
-    double t = 6.283185307179586 * u2;
+    double r = box_muller_radius(w.v[p]);
+    double t = box_muller_angle(w.v[p + 1]);
     out[p] = r * std::cos(t);
     out[p + 1] = r * std::sin(t);
   }
