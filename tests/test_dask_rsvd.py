@@ -252,3 +252,49 @@ def test_docstring_example_runs():
     for t in tests:
         runner.run(t)
     assert runner.failures == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_block_product_is_the_core_gemm(dtype, order):
+    from linalg import _core
+
+    rng = np.random.default_rng(3)
+    a = np.asarray(rng.standard_normal((57, 23)), dtype=dtype, order=order)
+    x = rng.standard_normal((23, 5)).astype(dtype)
+    y = rng.standard_normal((57, 4)).astype(dtype)
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    ax = _core.dense_product(a, x, False)
+    aty = _core.dense_product(a, y, True)
+    assert ax.dtype == dtype and ax.flags.f_contiguous and ax.shape == (57, 5)
+    np.testing.assert_allclose(ax, a.astype(np.float64) @ x, rtol=tol, atol=tol * 10)
+    np.testing.assert_allclose(aty, a.T.astype(np.float64) @ y, rtol=tol, atol=tol * 10)
+    with pytest.raises(ValueError, match="wrong number of rows"):
+        _core.dense_product(a, y, False)
+
+
+def test_passes_do_not_copy_the_blocks_of_a(monkeypatch):
+    # blockwise(concatenate=True) joins the blocks along a contracted index
+    # with np.concatenate, which copies even a single block: a copy of every
+    # block of A per product. The block kernels take the block as it is.
+    X = spectrum_matrix(600, 40, 1.0 / np.arange(1, 41), seed=5)
+    ref = linalg.rsvd(X, 5, power_iters=1, method="subspace", seed=2)
+    A = da.from_array(X, chunks=(150, 40))
+    from dask.array.dispatch import concatenate_lookup
+
+    calls = []
+
+    def spy(arrays, *a, **k):
+        arrays = list(arrays)
+        calls.extend(x.shape for x in arrays)
+        return np.concatenate(arrays, *a, **k)
+
+    concatenate_lookup.dispatch(np.ndarray)  # resolve (and cache) the registration first
+    for t in (object, np.ndarray):
+        monkeypatch.setitem(concatenate_lookup._lookup, t, spy)
+    with dask.config.set(scheduler="sync"):
+        res = ldask.rsvd(A, 5, power_iters=1, method="subspace", seed=2)
+        U = res.U.compute()
+    assert (150, 40) not in calls, calls
+    np.testing.assert_allclose(res.S, ref.S, rtol=1e-10)
+    np.testing.assert_allclose(np.abs(U), np.abs(ref.U), atol=1e-9)

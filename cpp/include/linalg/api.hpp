@@ -22,6 +22,11 @@ lowrank::SvdFactors<double> rsvd_mixed(DenseView<const double> A, const lowrank:
 template <class T>
 bool all_finite(DenseView<const T> A);
 
+// op(A) X (op: A^T when `transpose`) with the operator's own GEMM, so that
+// linalg.dask's per-block products have the shape rsvd's passes have.
+template <class T>
+Matrix<T> dense_product(DenseView<const T> A, DenseView<const T> X, bool transpose);
+
 template <class T>
 Matrix<T> range_finder(const lowrank::Operator<T>& A, index_t size, int power_iters,
                        const sketch::TestMatrix& tm, double nnz, lowrank::PassCount& count);

@@ -20,6 +20,15 @@ bool all_finite(DenseView<const T> A) {
 }
 
 template <class T>
+Matrix<T> dense_product(DenseView<const T> A, DenseView<const T> X, bool transpose) {
+  const lowrank::Operator<T> op(A);
+  Matrix<T> Y(transpose ? A.cols : A.rows, X.cols);
+  if (transpose) op.apply_t(host::Host{}, X, Y.view());
+  else op.apply(host::Host{}, X, Y.view());
+  return Y;
+}
+
+template <class T>
 Matrix<T> range_finder(const lowrank::Operator<T>& A, index_t size, int power_iters,
                        const sketch::TestMatrix& tm, double nnz, lowrank::PassCount& count) {
   return lowrank::range_finder(host::Host{}, A, size, power_iters, tm, nnz, count);
@@ -37,6 +46,7 @@ lowrank::ErrorEstimate estimate_error(const lowrank::Operator<T>& A, DenseView<c
   template Matrix<T> range_finder<T>(const lowrank::Operator<T>&, index_t, int, const sketch::TestMatrix&, \
                                      double, lowrank::PassCount&);                                       \
   template bool all_finite<T>(DenseView<const T>);                                                      \
+  template Matrix<T> dense_product<T>(DenseView<const T>, DenseView<const T>, bool);                     \
   template lowrank::ErrorEstimate estimate_error<T>(const lowrank::Operator<T>&, DenseView<const T>,     \
                                                     const T*, DenseView<const T>, int, std::uint64_t);
 LINALG_INSTANTIATE(float)
