@@ -277,7 +277,7 @@ def main(argv=None):
         f"distributed {distributed.__version__}.", "",
         f"Problem: A = U·diag(σ)·Vᵀ, {m}×{n} float64 in {rows}-row chunks ({m * n * 8 / 1e9:.2f} GB), "
         f"σᵢ = 1/i, k = {k}, optimal error {best:.6g}; built on the workers and persisted before timing "
-        f"(construction in the module docstring), blocks rebalanced over the workers, one warm-up call of each library on a small array. LocalCluster: 2 worker processes × 1 thread, memory limit "
+        f"(construction in the module docstring), blocks dealt round-robin over the workers (an equal share each), one warm-up call of each library on a small array. LocalCluster: 2 worker processes × 1 thread, memory limit "
         f"{limit / 2**30:.2f} GiB each (Dask's default spilling thresholds). Time until U is persisted on the "
         f"workers and Σ, Vᵀ are on the client; peak worker memory = largest VmHWM over the workers during "
         f"the call (includes the worker's {m * n * 8 / 2 / 2**30:.2f} GiB share of A).", "",
