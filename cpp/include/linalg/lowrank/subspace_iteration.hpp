@@ -40,7 +40,7 @@ struct SubspaceOptions {
 struct SubspaceReport {
   int power_iters = 0;
   bool fused = true;
-  double captured = 0.0;  // energy of the rank-k truncation at the last step
+  double captured = 0.0;  // energy of the rank-k truncation at the last step evaluated
 };
 
 template <class Ctx, class Op, class T = typename Op::value_type>
@@ -73,9 +73,9 @@ RowBasis<T> subspace_iteration(const Ctx& ctx, const Op& A, const sketch::TestMa
       A.apply_gram(ctx, DenseView<const T>(Z.view()), b.Y.view(), b.W.view());
       count.add(2 * fpc, l, 2);
       // Z^T A^T A Z: its top-k eigenvalues are the energy A Z Z^T keeps.
-      // With q fixed, only the first step (fused or not) and the last
-      // (the reported energy) need them.
-      if (adaptive || q == 0 || q >= qmax) {
+      // With q fixed only the first step needs them (to choose fused or
+      // separate products); svd_from_basis gives the final energy exactly.
+      if (adaptive || q == 0) {
         ctx.gemm(T(1), DenseView<const T>(Z.view()).t(), DenseView<const T>(b.W.view()), T(0), G.view());
         cap = top_energy(ctx, G.view(), k, &ratio);
         if (q == 0 && ratio < 10.0 * eps) rep.fused = false;

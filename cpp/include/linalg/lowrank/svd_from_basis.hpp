@@ -46,19 +46,19 @@ template <class Ctx, class T>
 SvdFactors<T> svd_from_basis(const Ctx& ctx, const Operator<T>& A, RowBasis<T>& b, index_t k, PassCount& count,
                              double nnz) {
   const index_t m = b.Y.rows(), n = b.W.rows();
-  Matrix<T> Q, C;
+  // Q = Qy Ur (Ur = I when Y is orthonormal already) is never formed: the
+  // m x r product would cost as much as the final U = Q V2 it feeds.
+  Matrix<T> Qy, Ur, C;
   index_t r = b.size;
   if (b.y_orthonormal) {
-    Q = std::move(b.Y);
+    Qy = std::move(b.Y);
     C = std::move(b.W);
   } else {
-    Matrix<T> Qy, Ur, Vrt;
+    Matrix<T> Vrt;
     std::vector<T> sr;
     tall_svd(ctx, DenseView<const T>(b.Y.view()), Qy, Ur, sr, Vrt);
     b.Y = Matrix<T>();
     const double cut = std::sqrt(static_cast<double>(std::numeric_limits<T>::epsilon())) * sr[0];
-    Q = Matrix<T>(m, r);
-    ctx.gemm(T(1), DenseView<const T>(Qy.view()), DenseView<const T>(Ur.view()).col_block(0, r), T(0), Q.view());
     // C = W V_r diag(1/s_r), V_r = (first r rows of Vrt)^T.
     Matrix<T> V(b.size, r);
     ctx.copy(DenseView<const T>(Vrt.view()).row_block(0, r).t(), V.view());
@@ -71,7 +71,10 @@ SvdFactors<T> svd_from_basis(const Ctx& ctx, const Operator<T>& A, RowBasis<T>& 
     while (first_small < r && sr[first_small] > cut) ++first_small;
     if (first_small < r) {
       const index_t nd = r - first_small;
-      A.apply_t(ctx, DenseView<const T>(Q.view()).col_block(first_small, nd), C.view().col_block(first_small, nd));
+      Matrix<T> Qs(m, nd);  // those columns of Q = Qy Ur
+      ctx.gemm(T(1), DenseView<const T>(Qy.view()), DenseView<const T>(Ur.view()).col_block(first_small, nd), T(0),
+               Qs.view());
+      A.apply_t(ctx, DenseView<const T>(Qs.view()), C.view().col_block(first_small, nd));
       count.add(flops_per_column(A, nnz), nd);
     }
   }
@@ -84,7 +87,14 @@ SvdFactors<T> svd_from_basis(const Ctx& ctx, const Operator<T>& A, RowBasis<T>& 
   SvdFactors<T> out;
   out.S.assign(S.begin(), S.begin() + k);
   out.U = Matrix<T>(m, k);
-  ctx.gemm(T(1), DenseView<const T>(Q.view()), DenseView<const T>(V2t.view()).row_block(0, k).t(), T(0), out.U.view());
+  const DenseView<const T> V2k = DenseView<const T>(V2t.view()).row_block(0, k).t();
+  if (b.y_orthonormal) {
+    ctx.gemm(T(1), DenseView<const T>(Qy.view()), V2k, T(0), out.U.view());
+  } else {  // U = Qy (Ur V2_k): an r x k product first
+    Matrix<T> UrV(r, k);
+    ctx.gemm(T(1), DenseView<const T>(Ur.view()), V2k, T(0), UrV.view());
+    ctx.gemm(T(1), DenseView<const T>(Qy.view()), DenseView<const T>(UrV.view()), T(0), out.U.view());
+  }
   // V^T = (Q2 U2)^T restricted to k: Vt = U2[:, :k]^T Q2^T.
   out.Vt = Matrix<T>(k, n);
   ctx.gemm(T(1), DenseView<const T>(U2.view()).col_block(0, k).t(), DenseView<const T>(Q2.view()).t(), T(0),
