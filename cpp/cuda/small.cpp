@@ -76,6 +76,14 @@ void Cuda::eigh(DenseView<T> A, T* w) const {
 }
 
 template <class T>
+void Cuda::eigvalsh(DenseView<T> A, T* w) const {
+  Profile prof_(stream_, "eigvalsh");
+  HostCopy<T> a(*this, A);
+  MemoryScope host_memory(nullptr);
+  host::Host{}.eigvalsh(a.view, w);
+}
+
+template <class T>
 void Cuda::eigh_top(DenseView<T> A, index_t r, T* w, DenseView<T> V) const {
   Profile prof_(stream_, "eigh_top");
   HostCopy<T> a(*this, A);
@@ -115,6 +123,7 @@ index_t Cuda::qr_pivoted_partial(DenseView<T> A, index_t kmax, double tol, std::
   template int Cuda::cholesky_upper<T>(DenseView<T>) const;                               \
   template void Cuda::svd<T>(DenseView<T>, T*, DenseView<T>, DenseView<T>) const;         \
   template void Cuda::eigh<T>(DenseView<T>, T*) const;                                    \
+  template void Cuda::eigvalsh<T>(DenseView<T>, T*) const;                                \
   template void Cuda::eigh_top<T>(DenseView<T>, index_t, T*, DenseView<T>) const;        \
   template void Cuda::qr_pivoted<T>(DenseView<T>, std::vector<int>&, std::vector<T>&) const; \
   template index_t Cuda::qr_pivoted_partial<T>(DenseView<T>, index_t, double, std::vector<int>&) const;

@@ -33,6 +33,24 @@ void check_info(int info, const char* routine) {
   if (info > 0) throw not_converged(std::string(routine) + " did not converge (info=" + std::to_string(info) + ")");
 }
 
+// LAPACK syevd on the upper triangle: eigenvectors into A when jobz is 'V'.
+template <class T>
+void syevd(DenseView<T> A, T* w, char jobz) {
+  require(!A.trans && A.rows == A.cols, "eigh: need a square non-transposed view");
+  int n = as_int(A.rows, "rows"), lda = as_int(std::max<index_t>(A.ld, 1), "lda");
+  if (n == 0) return;
+  const char uplo = 'U';
+  int info = 0, lwork = -1, liwork = -1, qi = 0;
+  T q = 0;
+  table<T>().syevd(&jobz, &uplo, &n, A.data, &lda, w, &q, &lwork, &qi, &liwork, &info);
+  lwork = static_cast<int>(q) + 1;
+  liwork = qi + 1;
+  std::vector<T> work(lwork);
+  std::vector<int> iwork(liwork);
+  table<T>().syevd(&jobz, &uplo, &n, A.data, &lda, w, work.data(), &lwork, iwork.data(), &liwork, &info);
+  check_info(info, "syevd");
+}
+
 }  // namespace
 
 template <class T>
@@ -136,19 +154,12 @@ void Host::svd(DenseView<T> A, T* s, DenseView<T> U, DenseView<T> Vt) const {
 
 template <class T>
 void Host::eigh(DenseView<T> A, T* w) const {
-  require(!A.trans && A.rows == A.cols, "eigh: need a square non-transposed view");
-  int n = as_int(A.rows, "rows"), lda = as_int(std::max<index_t>(A.ld, 1), "lda");
-  if (n == 0) return;
-  const char jobz = 'V', uplo = 'U';
-  int info = 0, lwork = -1, liwork = -1, qi = 0;
-  T q = 0;
-  table<T>().syevd(&jobz, &uplo, &n, A.data, &lda, w, &q, &lwork, &qi, &liwork, &info);
-  lwork = static_cast<int>(q) + 1;
-  liwork = qi + 1;
-  std::vector<T> work(lwork);
-  std::vector<int> iwork(liwork);
-  table<T>().syevd(&jobz, &uplo, &n, A.data, &lda, w, work.data(), &lwork, iwork.data(), &liwork, &info);
-  check_info(info, "syevd");
+  syevd(A, w, 'V');
+}
+
+template <class T>
+void Host::eigvalsh(DenseView<T> A, T* w) const {
+  syevd(A, w, 'N');
 }
 
 template <class T>
@@ -336,6 +347,7 @@ bool Host::all_finite(DenseView<const T> X) const {
   template void Host::qr_pivoted<T>(DenseView<T>, std::vector<int>&, std::vector<T>&) const;       \
   template void Host::svd<T>(DenseView<T>, T*, DenseView<T>, DenseView<T>) const;                  \
   template void Host::eigh<T>(DenseView<T>, T*) const;                                             \
+  template void Host::eigvalsh<T>(DenseView<T>, T*) const;                                         \
   template void Host::eigh_top<T>(DenseView<T>, index_t, T*, DenseView<T>) const;                 \
   template void Host::fill_gaussian<T>(DenseView<T>, std::uint64_t, std::uint32_t, index_t, index_t) const; \
   template void Host::fill_sparse_sign<T>(DenseView<T>, int, std::uint64_t, std::uint32_t, std::uint32_t) const; \

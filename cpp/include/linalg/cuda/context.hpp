@@ -84,6 +84,8 @@ class Cuda {
   template <class T>
   void eigh(DenseView<T> A, T* w) const;
   template <class T>
+  void eigvalsh(DenseView<T> A, T* w) const;
+  template <class T>
   void eigh_top(DenseView<T> A, index_t r, T* w, DenseView<T> V) const;
   template <class T>
   void fill_gaussian(DenseView<T> X, std::uint64_t seed, std::uint32_t stream, index_t row0 = 0,

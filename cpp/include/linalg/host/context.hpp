@@ -64,6 +64,11 @@ struct Host {
   template <class T>
   void eigh(DenseView<T> A, T* w) const;
 
+  // Eigenvalues only (ascending in w; A destroyed): a third of eigh's time
+  // at n = 522 (float32, no back-transformation).
+  template <class T>
+  void eigvalsh(DenseView<T> A, T* w) const;
+
   // The r largest eigenpairs of the symmetric n x n A (upper triangle used,
   // A destroyed), descending: w[0] >= ... >= w[r-1], V (n x r) their
   // eigenvectors. About a third of eigh's time for r << n (no full back-

@@ -90,7 +90,7 @@ RowBasis<T> subspace_iteration(const Ctx& ctx, const Op& A, const sketch::TestMa
       // small eigenproblem before.
       if (adaptive || q >= qmax) {
         ctx.gram(DenseView<const T>(b.W.view()), G.view());  // W^T W = Q^T A A^T Q
-        cap = top_energy(ctx, G.view(), k, &ratio, &b.ritz_values);
+        cap = top_energy(ctx, G.view(), k, &ratio, &b.ritz_values, /*vectors=*/true);  // b.ritz below
       }
     }
     rep.captured = cap;
