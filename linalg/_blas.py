@@ -11,7 +11,7 @@ from scipy.linalg import cython_blas, cython_lapack
 
 from . import _core
 
-_BLAS = {"gemm", "syrk", "trsm"}
+_BLAS = {"gemm", "syrk", "trsm", "trmm"}
 
 
 def fill_dispatch_table() -> None:

@@ -81,7 +81,8 @@ def test_closed_form_rsvd_reaches_optimum(shape):
     best = wobj(A, np.outer(u, v), Xb)
     res = linalg.weighted_svd(A, 10, row_weights=u, col_weights=v, exact=False, seed=0)  # adaptive depth
     assert res.info["method"] == "closed_form"
-    assert best <= res.objective <= best * (1 + 1e-8)
+    # best is the optimum up to rounding: the computed objective may land a few ulps below it.
+    assert best * (1 - 1e-13) <= res.objective <= best * (1 + 1e-8)
     res4 = linalg.weighted_svd(A, 10, row_weights=u, col_weights=v, exact=False, power_iters=4, seed=0)
     assert rel(recon(res4), Xb) < 1e-9
 

@@ -15,7 +15,7 @@ template BlasTable<double>& blas_table<double>();
 const std::vector<std::string>& blas_routines() {
   static const std::vector<std::string> names = {"gemm",  "syrk",  "trsm",  "geqrf", "orgqr",
                                                  "geqp3", "gesdd", "syevd", "syevr", "potrf",
-                                                 "laqps"};
+                                                 "trtri", "trcon", "trmm",  "laqps"};
   return names;
 }
 
@@ -33,6 +33,9 @@ void** slot(BlasTable<T>& t, const std::string& base) {
   if (base == "syevd") return reinterpret_cast<void**>(&t.syevd);
   if (base == "syevr") return reinterpret_cast<void**>(&t.syevr);
   if (base == "potrf") return reinterpret_cast<void**>(&t.potrf);
+  if (base == "trtri") return reinterpret_cast<void**>(&t.trtri);
+  if (base == "trcon") return reinterpret_cast<void**>(&t.trcon);
+  if (base == "trmm") return reinterpret_cast<void**>(&t.trmm);
   if (base == "laqps") return reinterpret_cast<void**>(&t.laqps);
   return nullptr;
 }

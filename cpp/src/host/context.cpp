@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <climits>
+#include <limits>
 #include <cmath>
 #include <cstring>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "linalg/core/errors.hpp"
 #include "linalg/host/blas.hpp"
@@ -95,6 +97,31 @@ void Host::solve_upper_right(DenseView<const T> R, DenseView<T> B) const {
   int m = as_int(B.rows, "rows"), n = as_int(B.cols, "cols");
   int ldr = as_int(std::max<index_t>(R.ld, 1), "ldr"), ldb = as_int(std::max<index_t>(B.ld, 1), "ldb");
   T one = T(1);
+  if (m == 0 || n == 0) return;
+  if (m >= 4 * n) {
+    // Tall B (every CholeskyQR round): B (R^{-1}) with the n x n inverse
+    // (trtri) and an in-place triangular product runs about twice OpenBLAS's
+    // trsm (11008 x 522 float32: 16 + 1 ms against 36 ms). The inverse adds
+    // an error ~ kappa(R) u, so only where LAPACK's estimate says
+    // kappa(R) <= u^{-1/2} (what CholeskyQR's second round absorbs anyway).
+    std::vector<T> inv(static_cast<std::size_t>(n) * n);
+    for (index_t j = 0; j < n; ++j)
+      std::memcpy(inv.data() + j * n, R.data + j * R.ld, sizeof(T) * static_cast<std::size_t>(j + 1));
+    const char norm = '1';
+    T rcond = 0;
+    std::vector<T> work(3 * static_cast<std::size_t>(n));
+    std::vector<int> iwork(static_cast<std::size_t>(n));
+    int info = 0;
+    table<T>().trcon(&norm, &uplo, &diag, &n, inv.data(), &n, &rcond, work.data(), iwork.data(), &info);
+    const double u = static_cast<double>(std::numeric_limits<T>::epsilon()) / 2;
+    if (info == 0 && static_cast<double>(rcond) >= std::sqrt(u)) {
+      table<T>().trtri(&uplo, &diag, &n, inv.data(), &n, &info);
+      if (info == 0) {
+        table<T>().trmm(&side, &uplo, &tr, &diag, &m, &n, &one, inv.data(), &n, B.data, &ldb);
+        return;
+      }
+    }
+  }
   table<T>().trsm(&side, &uplo, &tr, &diag, &m, &n, &one, R.data, &ldr, B.data, &ldb);
 }
 

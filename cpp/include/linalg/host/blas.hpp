@@ -30,6 +30,12 @@ struct BlasTable {
                            const T*, const int*, const int*, const T*, int*, T*, T*, const int*, int*, T*,
                            const int*, int*, const int*, int*);
   using potrf_t = void (*)(const char*, const int*, T*, const int*, int*);
+  // Triangular inverse, its condition estimate, and the in-place triangular
+  // product: B R^{-1} as B (R^{-1}) (Host::solve_upper_right).
+  using trtri_t = void (*)(const char*, const char*, const int*, T*, const int*, int*);
+  using trcon_t = void (*)(const char*, const char*, const char*, const int*, const T*, const int*, T*, T*, int*,
+                           int*);
+  using trmm_t = trsm_t;
   // --- selection: one blocked step of column-pivoted QR (geqp3's kernel) ---
   using laqps_t = void (*)(const int*, const int*, const int*, const int*, int*, T*, const int*, int*, T*, T*,
                            T*, T*, T*, const int*);
@@ -44,6 +50,9 @@ struct BlasTable {
   syevd_t syevd = nullptr;
   syevr_t syevr = nullptr;
   potrf_t potrf = nullptr;
+  trtri_t trtri = nullptr;
+  trcon_t trcon = nullptr;
+  trmm_t trmm = nullptr;
   laqps_t laqps = nullptr;
 };
 

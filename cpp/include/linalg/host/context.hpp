@@ -41,7 +41,8 @@ struct Host {
   template <class T>
   int cholesky_upper(DenseView<T> C) const;
 
-  // B = B * R^{-1} for an upper-triangular k x k R (B is m x k).
+  // B = B * R^{-1} for an upper-triangular k x k R (B is m x k). Tall B with
+  // a well-conditioned R: through R's inverse and trmm (context.cpp says why).
   template <class T>
   void solve_upper_right(DenseView<const T> R, DenseView<T> B) const;
 
