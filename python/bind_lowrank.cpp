@@ -22,12 +22,18 @@ nb::tuple run_rsvd(const lowrank::Operator<T>& A, const Options& o, double nnz, 
   lowrank::RsvdReport rep;
   lowrank::Progress cb = wrap_progress(progress);
   lowrank::SvdFactors<T> f;
+  bool transposed = false;
   {
     nb::gil_scoped_release release;
-    f = rsvd<T>(A, c, rep, nnz, cb);
+    f = rsvd_as_computed<T>(A, c, rep, nnz, transposed, cb);
   }
-  return nb::make_tuple(py::to_numpy(std::move(f.U)), py::to_numpy(std::move(f.S)), py::to_numpy(std::move(f.Vt)),
-                        report(rep));
+  nb::object U = nb::cast(py::to_numpy(std::move(f.U))), Vt = nb::cast(py::to_numpy(std::move(f.Vt)));
+  if (transposed) {  // m < n: the core factorised A^T; U and Vh are C-ordered views of its Vh and U
+    nb::object u = Vt.attr("T"), vt = U.attr("T");
+    U = u;
+    Vt = vt;
+  }
+  return nb::make_tuple(U, py::to_numpy(std::move(f.S)), Vt, report(rep));
 }
 
 template <class T, class I>

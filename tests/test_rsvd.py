@@ -459,3 +459,19 @@ def test_mixed_precision_falls_back_when_error_is_tiny():
 def test_precision_bad_value():
     with pytest.raises(ValueError, match=r"precision must be one of 'full', 'mixed'; got 'half'"):
         linalg.rsvd(A_OK, 2, precision="half")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_wide_input_is_the_transpose_of_tall_without_copies(dtype):
+    # m < n: the core factorises A^T and hands its factors back transposed,
+    # as C-ordered views (no transposing copy of U or Vh).
+    rng = np.random.default_rng(11)
+    A = (rng.standard_normal((120, 8)) @ rng.standard_normal((8, 700)) + 1e-3 * rng.standard_normal((120, 700)))
+    A = A.astype(dtype)
+    wide = linalg.rsvd(A, 8, power_iters=2, seed=4)
+    tall = linalg.rsvd(np.asfortranarray(A.T), 8, power_iters=2, seed=4)
+    assert wide.U.flags.c_contiguous and wide.Vh.flags.c_contiguous
+    assert wide.U.dtype == dtype and wide.U.shape == (120, 8) and wide.Vh.shape == (8, 700)
+    np.testing.assert_array_equal(wide.S, tall.S)
+    np.testing.assert_array_equal(wide.U, tall.Vh.T)
+    np.testing.assert_array_equal(wide.Vh, tall.U.T)

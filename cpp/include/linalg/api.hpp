@@ -13,6 +13,12 @@ template <class T>
 lowrank::SvdFactors<T> rsvd(const lowrank::Operator<T>& A, const lowrank::RsvdOptions& opt,
                             lowrank::RsvdReport& rep, double nnz, const lowrank::Progress& progress);
 
+// The same, with the factors of A^T when m < n (`transposed`; no copy).
+template <class T>
+lowrank::SvdFactors<T> rsvd_as_computed(const lowrank::Operator<T>& A, const lowrank::RsvdOptions& opt,
+                                        lowrank::RsvdReport& rep, double nnz, bool& transposed,
+                                        const lowrank::Progress& progress);
+
 // Float64 dense rsvd with the basis found in float32; `used` is false (and
 // the result empty) when the answer would be too accurate for float32.
 lowrank::SvdFactors<double> rsvd_mixed(DenseView<const double> A, const lowrank::RsvdOptions& opt,

@@ -8,6 +8,13 @@ lowrank::SvdFactors<T> rsvd(const lowrank::Operator<T>& A, const lowrank::RsvdOp
   return lowrank::rsvd(host::Host{}, A, opt, rep, nnz, progress);
 }
 
+template <class T>
+lowrank::SvdFactors<T> rsvd_as_computed(const lowrank::Operator<T>& A, const lowrank::RsvdOptions& opt,
+                                        lowrank::RsvdReport& rep, double nnz, bool& transposed,
+                                        const lowrank::Progress& progress) {
+  return lowrank::rsvd_as_computed(host::Host{}, A, opt, rep, nnz, transposed, progress);
+}
+
 lowrank::SvdFactors<double> rsvd_mixed(DenseView<const double> A, const lowrank::RsvdOptions& opt,
                                        lowrank::RsvdReport& rep, double min_rel_error, bool& used,
                                        const lowrank::Progress& progress) {
@@ -43,6 +50,8 @@ lowrank::ErrorEstimate estimate_error(const lowrank::Operator<T>& A, DenseView<c
 #define LINALG_INSTANTIATE(T)                                                                            \
   template lowrank::SvdFactors<T> rsvd<T>(const lowrank::Operator<T>&, const lowrank::RsvdOptions&,      \
                                           lowrank::RsvdReport&, double, const lowrank::Progress&);       \
+  template lowrank::SvdFactors<T> rsvd_as_computed<T>(const lowrank::Operator<T>&, const lowrank::RsvdOptions&, \
+                                                      lowrank::RsvdReport&, double, bool&, const lowrank::Progress&); \
   template Matrix<T> range_finder<T>(const lowrank::Operator<T>&, index_t, int, const sketch::TestMatrix&, \
                                      double, lowrank::PassCount&);                                       \
   template bool all_finite<T>(DenseView<const T>);                                                      \

@@ -156,17 +156,29 @@ SvdFactors<T> rsvd_oriented(const Ctx& ctx, const Operator<T>& A, const RsvdOpti
   return out;
 }
 
-// Entry point for any orientation.
+// Any orientation, without the final transposition: for m < n the factors
+// are those of A^T (`transposed` set: f.U = V, f.Vt = U^T), so that a caller
+// able to present them transposed (NumPy: C-ordered views) copies nothing.
 template <class Ctx, class T>
-SvdFactors<T> rsvd(const Ctx& ctx, const Operator<T>& A, const RsvdOptions& o, RsvdReport& rep, double nnz,
-                   const Progress& progress = nullptr) {
+SvdFactors<T> rsvd_as_computed(const Ctx& ctx, const Operator<T>& A, const RsvdOptions& o, RsvdReport& rep,
+                               double nnz, bool& transposed, const Progress& progress = nullptr) {
   const index_t m = A.rows(), n = A.cols();
   require(m > 0 && n > 0, "rsvd: empty matrix");
   require(o.tol > 0 || (o.rank >= 1 && o.rank <= std::min(m, n)), "rsvd: rank must be in [1, min(m, n)]");
   require(o.tol == 0 || (o.tol > 0 && o.tol < 1), "rsvd: tol must be in (0, 1)");
   require(o.oversample >= 0, "rsvd: oversample must be >= 0");
-  if (m >= n) return rsvd_oriented(ctx, A, o, rep, nnz, progress);
-  SvdFactors<T> f = rsvd_oriented(ctx, A.t(), o, rep, nnz, progress);
+  transposed = m < n;
+  return transposed ? rsvd_oriented(ctx, A.t(), o, rep, nnz, progress) : rsvd_oriented(ctx, A, o, rep, nnz, progress);
+}
+
+// Entry point for any orientation.
+template <class Ctx, class T>
+SvdFactors<T> rsvd(const Ctx& ctx, const Operator<T>& A, const RsvdOptions& o, RsvdReport& rep, double nnz,
+                   const Progress& progress = nullptr) {
+  const index_t m = A.rows(), n = A.cols();
+  bool transposed = false;
+  SvdFactors<T> f = rsvd_as_computed(ctx, A, o, rep, nnz, transposed, progress);
+  if (!transposed) return f;
   // A^T = U' S V'^T  =>  A = V' S U'^T.
   const index_t k = static_cast<index_t>(f.S.size());
   SvdFactors<T> out;
