@@ -12,7 +12,7 @@ blocks:
   test matrix the core draws (``_core.test_matrix_f64(n, l, sketch, seed)``,
   stream 1, block 0);
 * a pass sends Z to every block and computes, per block, Y_b = A_b Z and
-  W_b = A_b^T Y_b with the core (``_core.mode_product_dense``, one GEMM
+  W_b = A_b^T Y_b with the core (``_core.dense_product``, one GEMM
   each); W = sum_b W_b is a Dask tree reduction (n x l), Y stays on the
   workers (persisted, m x l);
 * the tall m x l block is orthonormalised by CholeskyQR2 over the row blocks
