@@ -9,11 +9,8 @@
 
 namespace linalg {
 
-template <class T>
-lowrank::SvdFactors<T> rsvd(const lowrank::Operator<T>& A, const lowrank::RsvdOptions& opt,
-                            lowrank::RsvdReport& rep, double nnz, const lowrank::Progress& progress);
-
-// The same, with the factors of A^T when m < n (`transposed`; no copy).
+// lowrank::rsvd on the host, with the factors of A^T when m < n
+// (`transposed`; the caller presents them transposed, no copy).
 template <class T>
 lowrank::SvdFactors<T> rsvd_as_computed(const lowrank::Operator<T>& A, const lowrank::RsvdOptions& opt,
                                         lowrank::RsvdReport& rep, double nnz, bool& transposed,

@@ -38,7 +38,7 @@ void check_info(int info, const char* routine) {
 // LAPACK syevd on the upper triangle: eigenvectors into A when jobz is 'V'.
 template <class T>
 void syevd(DenseView<T> A, T* w, char jobz) {
-  require(!A.trans && A.rows == A.cols, "eigh: need a square non-transposed view");
+  require(!A.trans && A.rows == A.cols, "eigh/eigvalsh: need a square non-transposed view");
   int n = as_int(A.rows, "rows"), lda = as_int(std::max<index_t>(A.ld, 1), "lda");
   if (n == 0) return;
   const char uplo = 'U';

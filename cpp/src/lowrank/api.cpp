@@ -3,12 +3,6 @@
 namespace linalg {
 
 template <class T>
-lowrank::SvdFactors<T> rsvd(const lowrank::Operator<T>& A, const lowrank::RsvdOptions& opt,
-                            lowrank::RsvdReport& rep, double nnz, const lowrank::Progress& progress) {
-  return lowrank::rsvd(host::Host{}, A, opt, rep, nnz, progress);
-}
-
-template <class T>
 lowrank::SvdFactors<T> rsvd_as_computed(const lowrank::Operator<T>& A, const lowrank::RsvdOptions& opt,
                                         lowrank::RsvdReport& rep, double nnz, bool& transposed,
                                         const lowrank::Progress& progress) {
@@ -48,8 +42,6 @@ lowrank::ErrorEstimate estimate_error(const lowrank::Operator<T>& A, DenseView<c
 }
 
 #define LINALG_INSTANTIATE(T)                                                                            \
-  template lowrank::SvdFactors<T> rsvd<T>(const lowrank::Operator<T>&, const lowrank::RsvdOptions&,      \
-                                          lowrank::RsvdReport&, double, const lowrank::Progress&);       \
   template lowrank::SvdFactors<T> rsvd_as_computed<T>(const lowrank::Operator<T>&, const lowrank::RsvdOptions&, \
                                                       lowrank::RsvdReport&, double, bool&, const lowrank::Progress&); \
   template Matrix<T> range_finder<T>(const lowrank::Operator<T>&, index_t, int, const sketch::TestMatrix&, \

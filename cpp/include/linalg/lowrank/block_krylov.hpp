@@ -36,7 +36,6 @@ struct KrylovOptions {
 
 struct KrylovReport {
   int depth = 0;
-  double captured = 0.0;
 };
 
 template <class Ctx, class T>
@@ -72,7 +71,6 @@ RowBasis<T> block_krylov(const Ctx& ctx, const Operator<T>& A, const sketch::Tes
       Matrix<T> H(s, s);
       ctx.copy(DenseView<const T>{G.data(), s, s, cap_cols, false}, H.view());
       const double cap = top_energy(ctx, H.view(), k);
-      rep.captured = cap;
       if (stop.converged(cap)) break;
     }
     if (j == dmax - 1 || s + b > n) break;

@@ -40,7 +40,6 @@ struct SubspaceOptions {
 struct SubspaceReport {
   int power_iters = 0;
   bool fused = true;
-  double captured = 0.0;  // energy of the rank-k truncation at the last step evaluated
 };
 
 template <class Ctx, class Op, class T = typename Op::value_type>
@@ -93,7 +92,6 @@ RowBasis<T> subspace_iteration(const Ctx& ctx, const Op& A, const sketch::TestMa
         cap = top_energy(ctx, G.view(), k, &ratio, &b.ritz_values, /*vectors=*/true);  // b.ritz below
       }
     }
-    rep.captured = cap;
     const bool done = adaptive ? (stop.converged(cap) || q >= qmax) : q >= qmax;
     if (done) break;
     ctx.copy(DenseView<const T>(b.W.view()), Z.view());
