@@ -10,6 +10,7 @@
 #   TEST_TIMEOUT, BENCH_TIMEOUT  caps (s) on the two phases
 #   GPU_ONLY=dense,completion,... sections of benchmarks/gpu.py, in order
 #   GPU_QUICK_AREAS=weighted      areas run in their quick mode
+#   EXTRA="python3 benchmarks/gpu_trace.py"  a command run after the build, before the tests
 set -o pipefail
 MODE=${1:-full}
 KEXPR=${2:-}
@@ -29,6 +30,9 @@ rc=$?
 echo "build rc=$rc in $(( $(date +%s) - t0 )) s"
 if [ $rc -ne 0 ]; then tail -60 "$OUT/build.log"; exit $rc; fi
 $PY -c "import linalg; from linalg import _device; print(_device.device_info())" 2>&1 | tee -a "$OUT/machine.txt"
+if [ -n "$EXTRA" ]; then  # a diagnosis command run between the build and the tests
+  timeout ${EXTRA_TIMEOUT:-150} bash -c "$EXTRA" 2>&1 | tee "$OUT/extra.log" | tail -70
+fi
 t1=$(date +%s)
 timeout ${TEST_TIMEOUT:-600} $PY -m pytest -q -p no:cacheprovider -m gpu --maxfail=40 --timeout=90 ${KEXPR:+-k "$KEXPR"} tests/ 2>&1 \
   | tee "$OUT/gpu-tests.log" | tail -40

@@ -8,6 +8,7 @@ thread pool, and ``threadpoolctl``'s control over it.
 from __future__ import annotations
 
 from scipy.linalg import cython_blas, cython_lapack
+from threadpoolctl import ThreadpoolController
 
 from . import _core
 
@@ -30,3 +31,20 @@ def blas_source() -> str:
     import scipy
 
     return f"scipy {scipy.__version__} (scipy.linalg.cython_blas / cython_lapack capsules)"
+
+
+# One controller, found once: threadpool_limits() rescans every loaded
+# library on entry (~1 ms here, several with CuPy and torch loaded: more
+# than a GPU rsvd call's whole host side). SciPy's BLAS, the one the core
+# calls, is loaded before the first use (fill_dispatch_table).
+_CONTROLLER = None
+
+
+def one_blas_thread():
+    """Context limiting SciPy's BLAS to one thread: the core's OpenMP kernels
+    do the large products and the BLAS calls left are small (a many-threaded
+    BLAS spends more waking its threads than computing them)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")

@@ -28,9 +28,9 @@ from typing import Any, Callable
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
 from . import _core
+from ._blas import one_blas_thread
 from ._validate import as_seed, check_choice, check_int
 from ._results import Unpacks
 
@@ -610,7 +610,7 @@ def complete(observed, rank, *, shape=None, reg=0.0, solver="sketch", max_iter=5
     # Our OpenMP kernels do the work and the BLAS calls are small: one BLAS
     # thread keeps OpenBLAS's idle workers from spinning on the cores the
     # kernels need (as in linalg.rsvd for sparse input).
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         return _fit(rows, cols, vals, w, m, n, rank, biases, reg, solver, inner_steps, clip, key, split_samples,
                     max_iter, tol, patience, val, callback, progress, state_cls, init_power_iters, relaxation)
 
@@ -682,7 +682,7 @@ def _complete_device(observed, rank, shape, reg, solver, max_iter, tol, biases, 
     def state_cls(rows_, cols_, vals_, w_, *options):
         return cls(rs, cs, vs, ws, rc, cc, vc, wc, *options, stream, dev)
 
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         return _fit(rs, cs, vs, ws, m, n, rank, biases, reg, solver, inner_steps, clip, key, split_samples,
                     max_iter, tol, patience, val, callback, progress, state_cls, init_power_iters, relaxation)
 

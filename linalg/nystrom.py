@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg as sla
-from threadpoolctl import threadpool_limits
 
 from . import _core
+from ._blas import one_blas_thread
 from ._validate import as_matrix, as_seed, check_choice, check_int, shape_of
 from ._results import Unpacks
 
@@ -217,7 +217,7 @@ def nystrom(A, rank=None, *, oversample=10, power_iters=0, sketch="gaussian", se
         w, V, info = _core.nystrom_dense(mat[1], **opts)
     else:
         data, indices, indptr, stored = mat[1]
-        with threadpool_limits(limits=1, user_api="blas"):  # our OpenMP kernels do the products (see rsvd)
+        with one_blas_thread():  # our OpenMP kernels do the products (see rsvd)
             w, V, info = _core.nystrom_csr(data, indices, indptr, stored[0], stored[1], mat[2], **opts)
     return EighResult(w, V, info)
 

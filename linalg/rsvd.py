@@ -4,9 +4,9 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from . import _core
+from ._blas import one_blas_thread
 from ._results import ErrorEstimate, SVDResult
 from ._validate import as_matrix, as_seed, check_choice, check_int, shape_of
 
@@ -203,7 +203,7 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         # The sparse products are our OpenMP kernels and the BLAS calls are
         # small: one BLAS thread keeps OpenBLAS's idle workers from spinning
         # on the cores the kernels need (measured 5x slower otherwise).
-        with threadpool_limits(limits=1, user_api="blas"):
+        with one_blas_thread():
             U, S, Vh, info = _core.rsvd_csr(data, indices, indptr, stored[0], stored[1], mat[2], **opts)
     if progress and not callable(progress):
         print(file=sys.stderr)
@@ -216,7 +216,7 @@ def _rsvd_device(mat, opts, precision, m, n, tol):
 
     # The host LAPACK only gets the small k x k problems here: one thread
     # (a many-threaded BLAS spends ms waking its threads for each).
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         return _rsvd_device_call(mat, opts, precision, m, n, tol)
 
 
@@ -278,7 +278,7 @@ def range_finder(A, size, *, power_iters=2, sketch="gaussian", seed=None, check_
         Q, _ = _core.range_finder_dense(mat[1], size, q, sketch, 8, as_seed(seed))
         return Q
     data, indices, indptr, stored = mat[1]
-    with threadpool_limits(limits=1, user_api="blas"):  # see rsvd
+    with one_blas_thread():  # see rsvd
         Q, _ = _core.range_finder_csr(data, indices, indptr, stored[0], stored[1], mat[2], size, q, sketch, 8,
                                       as_seed(seed))
     return Q

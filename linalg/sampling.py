@@ -22,29 +22,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from . import _core, _device
+from ._blas import one_blas_thread as _one_blas_thread
 from ._validate import as_matrix, as_seed, check_choice, check_int
 from ._results import Unpacks
 
 METHODS = ("exact", "sketch")
 SCORES = ("leverage", "root_leverage", "lewis", "sensitivity", "uniform")
 SCHEMES = ("poisson", "iid")
-# One controller, found once: entering threadpool_limits() rescans the
-# loaded libraries each time (~1 ms), more than a small problem takes.
-_THREADPOOLS = None
-
-
-def _one_blas_thread():
-    """Context limiting BLAS to one thread: our passes run single-threaded BLAS
-    on row blocks from OpenMP threads (host/row_norms.hpp explains why)."""
-    global _THREADPOOLS
-    if _THREADPOOLS is None:
-        _THREADPOOLS = ThreadpoolController()
-    return _THREADPOOLS.limit(limits=1, user_api="blas")
-
-
 #: Largest n for ``lp_sensitivities(method="exact")`` (n linear programs of
 #: n + d variables each).
 EXACT_MAX_ROWS = 5000

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
 from . import _core
+from ._blas import one_blas_thread
 from ._validate import as_matrix, as_seed, check_choice, check_int, shape_of
 from ._results import Unpacks
 
@@ -175,7 +175,7 @@ def interp_decomp(A, rank=None, *, tol=None, axis=1, method="randomized", oversa
         if method == "qr":
             raise TypeError("method='qr' needs a dense A; use method='randomized' for sparse input")
         data, indices, indptr, stored = mat[1]
-        with threadpool_limits(limits=1, user_api="blas"):  # our OpenMP kernels do the products (see rsvd)
+        with one_blas_thread():  # our OpenMP kernels do the products (see rsvd)
             idx, X, info = _core.interp_decomp_csr(data, indices, indptr, stored[0], stored[1],
                                                    mat[2] != transpose, **opts)
     if transpose:

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from . import _core, _device
+from ._blas import one_blas_thread
 from ._results import SVDResult
 from ._validate import as_matrix, as_seed, check_choice, check_int, shape_of
 
@@ -244,7 +244,7 @@ def weighted_svd(A, rank, *, row_weights=None, col_weights=None, weights=None, m
         if on_device:
             # The host LAPACK gets only the small k x k problems (and the
             # exact path's SVD of a small A): one BLAS thread, as for rsvd.
-            with threadpool_limits(limits=1, user_api="blas"):
+            with one_blas_thread():
                 if mat[0] == "cuda-dense":
                     stream, dev = _device.stream_and_device(mat[1])
                     U, S, Vh, hist, info = _core.cuda_weighted_closed_form_dense(mat[1], u, v, stream, dev, k, p, qq,
@@ -256,7 +256,7 @@ def weighted_svd(A, rank, *, row_weights=None, col_weights=None, weights=None, m
                                                                                stored[1], mat[2], u, v, stream, dev, k,
                                                                                p, qq, key)
             return WeightedSVDResult(U, S, Vh, info, hist)
-        with threadpool_limits(limits=1, user_api="blas") if (m * n < _SMALL_ENTRIES or mat[0] != "dense") \
+        with one_blas_thread() if (m * n < _SMALL_ENTRIES or mat[0] != "dense") \
                 else _null():
             if mat[0] == "dense":
                 U, S, Vh, hist, info = _core.weighted_closed_form_dense(mat[1], u, v, k, p, qq, key, bool(exact))
@@ -280,11 +280,11 @@ def weighted_svd(A, rank, *, row_weights=None, col_weights=None, weights=None, m
     qq = 1 if q is None else q
     if on_device:
         stream, dev = _device.stream_and_device(a)
-        with threadpool_limits(limits=1, user_api="blas"):
+        with one_blas_thread():
             U, S, Vh, hist, info = _core.cuda_weighted_iterative_dense(a, w, stream, dev, meth, k, p, qq, iters, tol,
                                                                        key)
         return WeightedSVDResult(U, S, Vh, info, hist)
-    with threadpool_limits(limits=1, user_api="blas") if m * n < _SMALL_ENTRIES else _null():
+    with one_blas_thread() if m * n < _SMALL_ENTRIES else _null():
         U, S, Vh, hist, info = _core.weighted_iterative_dense(a, w, meth, k, p, qq, iters, tol, key)
     return WeightedSVDResult(U, S, Vh, info, hist)
 

@@ -339,6 +339,23 @@ def test_range_finder_orthonormal_and_captures(shape):
     assert projection_error(sm.A, Q) < 1e-10 * np.linalg.norm(sm.A)
 
 
+@pytest.mark.parametrize("decades", [3, 5, 8])
+def test_range_finder_float32_ill_conditioned_sketch_is_orthonormal(decades):
+    # Y = A Omega with kappa ~ 10^decades, past float32 CholeskyQR2's reach
+    # (~1e2): the float64 round (orthonormalize.hpp) keeps Q orthonormal to
+    # float32 rounding; the shifted float32 rounds left 4e-5 at 10^3.
+    m, n, r = 3000, 400, 60
+    rng = np.random.default_rng(0)
+    U = np.linalg.qr(rng.standard_normal((m, r)))[0]
+    V = np.linalg.qr(rng.standard_normal((n, r)))[0]
+    A = ((U * np.logspace(0, -decades, r)) @ V.T).astype(np.float32)
+    Q = linalg.range_finder(A, r, power_iters=0, seed=0)
+    assert Q.dtype == np.float32
+    assert np.abs(Q.T.astype(np.float64) @ Q - np.eye(r)).max() < 2e-6
+    # Within float32 A Omega's own rounding of the range (1.2e-4 at 10^3).
+    assert projection_error(A.astype(np.float64), Q.astype(np.float64)) < 1e-3 * np.linalg.norm(A)
+
+
 def test_estimate_error_tracks_true_error(slow_decay):
     res = linalg.rsvd(slow_decay.A, 10, seed=0)
     E = slow_decay.A - (res.U * res.S) @ res.Vh

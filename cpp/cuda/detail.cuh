@@ -69,10 +69,6 @@ class Scratch {
   void* p_ = nullptr;
 };
 
-// R^{-1} of a small upper-triangular R, by LAPACK on the host (small.cpp).
-template <class T>
-void upper_inverse(const Cuda& ctx, DenseView<const T> R, DenseView<T> Rinv);
-
 inline int as_int(index_t v, const char* what) {
   require(v >= 0 && v <= 2147483647, std::string("CUDA context: ") + what + " exceeds 2^31 - 1");
   return static_cast<int>(v);

@@ -1,4 +1,4 @@
-// The small dense factorizations of the CUDA context, done on the host by
+// The small dense factorizations of the CUDA context done on the host by
 // LAPACK (see cuda/context.hpp for why): copy in, factor, copy back.
 #include <vector>
 
@@ -24,32 +24,6 @@ struct HostCopy {
 };
 
 }  // namespace
-
-// R^{-1} of a small upper-triangular device R, solved on the host
-// (X R = I by LAPACK's trsm) and copied back into the device Rinv.
-template <class T>
-void upper_inverse(const Cuda& ctx, DenseView<const T> R, DenseView<T> Rinv) {
-  HostCopy<T> r(ctx, R);
-  HostCopy<T> inv(R.rows, R.cols);
-  for (index_t j = 0; j < R.cols; ++j) inv.data[static_cast<std::size_t>(j * R.rows + j)] = T(1);
-  {
-    MemoryScope host_memory(nullptr);
-    host::Host{}.solve_upper_right(DenseView<const T>(r.view), inv.view);
-  }
-  ctx.from_host(inv.data.data(), Rinv);
-}
-template void upper_inverse<float>(const Cuda&, DenseView<const float>, DenseView<float>);
-template void upper_inverse<double>(const Cuda&, DenseView<const double>, DenseView<double>);
-
-template <class T>
-int Cuda::cholesky_upper(DenseView<T> C) const {
-  Profile prof_(stream_, "cholesky_upper");
-  HostCopy<T> c(*this, C);
-  MemoryScope host_memory(nullptr);  // LAPACK's workspace is host memory
-  const int info = host::Host{}.cholesky_upper(c.view);
-  from_host(c.data.data(), C);
-  return info;
-}
 
 template <class T>
 void Cuda::svd(DenseView<T> A, T* s, DenseView<T> U, DenseView<T> Vt) const {
@@ -120,7 +94,6 @@ index_t Cuda::qr_pivoted_partial(DenseView<T> A, index_t kmax, double tol, std::
 }
 
 #define LINALG_INSTANTIATE(T)                                                             \
-  template int Cuda::cholesky_upper<T>(DenseView<T>) const;                               \
   template void Cuda::svd<T>(DenseView<T>, T*, DenseView<T>, DenseView<T>) const;         \
   template void Cuda::eigh<T>(DenseView<T>, T*) const;                                    \
   template void Cuda::eigvalsh<T>(DenseView<T>, T*) const;                                \

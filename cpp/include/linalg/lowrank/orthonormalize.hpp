@@ -1,7 +1,9 @@
 // Orthonormal bases of tall blocks, the step every range finder repeats.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "linalg/core/buffer.hpp"
@@ -17,8 +19,9 @@ namespace linalg::lowrank {
 // Beyond that a first round with the shift s = 11 (m k + k (k+1)) u ||X||^2
 // (shifted CholeskyQR3, Fukaya, Nakatsukasa, Yanagisawa & Yamamoto 2020)
 // brings kappa down to ~u^{-1/2} for the two rounds that follow; where it
-// does not (float32 with large m), an SVQB step does. Only an all-zero
-// block (nothing to orthonormalise) goes to Householder QR.
+// does not (float32 with large m), an SVQB step does. Float32 blocks try a
+// round in float64 first (float64_round below). Only an all-zero block
+// (nothing to orthonormalise) goes to Householder QR.
 // One SVQB step (Stathopoulos & Wu, SIAM J. Sci. Comput. 2002): with
 // X^T X = V diag(w) V^T, X <- X V diag(w)^{-1/2}, eigenvalues clamped at
 // u w_max. Never fails; leaves kappa ~ 1 + u kappa(X)^2, which CholeskyQR2
@@ -39,6 +42,48 @@ void svqb(const Ctx& ctx, DenseView<T> X) {
   Matrix<T> Y(m, k);
   ctx.gemm(T(1), DenseView<const T>(X), DenseView<const T>(G.view()), T(0), Y.view());
   ctx.copy(DenseView<const T>(Y.view()), X);
+}
+
+// Float32 X beyond CholeskyQR2's reach: one CholeskyQR round whose Gram
+// matrix, Cholesky factor and solve are in float64 (mixed-precision
+// CholeskyQR, Yamazaki, Tomov & Dongarra 2015). The Gram matrix of float32
+// data is then right to ~u64, so the round leaves kappa ~ 1 + u64 kappa(X)^2
+// for one float32 round to finish - where the float32 path needs a shifted
+// round or an SVQB eigenproblem and up to three more rounds. Rows go
+// through float64 in blocks of at most 2^24 entries (128 MB), so a large X
+// costs no float64 copy of itself. False, X untouched, where the float64
+// factor is itself beyond CholeskyQR's reach (kappa(X) ~ 1/u32: columns
+// dependent at float32's rounding, which SVQB's clamping handles).
+template <class Ctx>
+bool float64_round(const Ctx& ctx, DenseView<float> X) {
+  const index_t m = X.rows, k = X.cols;
+  const index_t chunk = std::min(m, std::max<index_t>(k, (index_t(1) << 24) / k));
+  Matrix<double> Xd(chunk, k), G(k, k);
+  const DenseView<double> xd_all = Xd.view();
+  for (index_t i0 = 0; i0 < m; i0 += chunk) {
+    const index_t r = std::min(chunk, m - i0);
+    const DenseView<double> xd = xd_all.row_block(0, r);
+    ctx.convert(DenseView<const float>(X.row_block(i0, r)), xd);
+    ctx.gemm(1.0, DenseView<const double>(xd).t(), DenseView<const double>(xd), i0 == 0 ? 0.0 : 1.0, G.view());
+  }
+  if (ctx.cholesky_upper(G.view()) != 0) return false;
+  std::vector<double> diag(static_cast<std::size_t>(k));
+  ctx.diagonal(DenseView<const double>(G.view()), diag.data());
+  double dmax = 0.0, dmin = std::numeric_limits<double>::infinity();
+  for (double d : diag) {
+    dmax = std::max(dmax, std::fabs(d));
+    dmin = std::min(dmin, std::fabs(d));
+  }
+  // kappa(R) ~ dmax / dmin within float64 CholeskyQR's reach (~3e6).
+  if (!(dmin > 0.0) || dmax / dmin > 0.05 / std::sqrt(std::numeric_limits<double>::epsilon())) return false;
+  for (index_t i0 = 0; i0 < m; i0 += chunk) {
+    const index_t r = std::min(chunk, m - i0);
+    const DenseView<double> xd = xd_all.row_block(0, r);
+    if (i0 > 0 || r < m) ctx.convert(DenseView<const float>(X.row_block(i0, r)), xd);
+    ctx.solve_upper_right(DenseView<const double>(G.view()), xd);
+    ctx.convert(DenseView<const double>(xd), X.row_block(i0, r));
+  }
+  return true;
 }
 
 template <class Ctx, class T>
@@ -70,6 +115,12 @@ void orthonormalize(const Ctx& ctx, DenseView<T> X) {
         ctx.solve_upper_right(DenseView<const T>(G.view()), X);
         round = 1;  // plain CholeskyQR2: one more round
         continue;
+      }
+      if constexpr (std::is_same_v<T, float>) {
+        if (float64_round(ctx, X)) {
+          round = 1;  // one float32 round finishes
+          continue;
+        }
       }
       ctx.diagonal(DenseView<const T>(H.view()), diag.data());
       double trace = 0.0;
