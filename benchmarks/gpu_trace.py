@@ -4,17 +4,19 @@ sees the kernels of every library in the process), against the same
 float16 cuBLAS products issued through CuPy's handle, then the host side
 of the call (cProfile).
 
-    OUT=/some/dir python benchmarks/gpu_trace.py
+    OUT=/some/dir python benchmarks/gpu_trace.py [P1|P2]
 
 Prints the wall time, the GPU busy time and span and the heaviest kernels;
 writes every event in time order (start, gap before it, duration, name) to
-$OUT/kernels.txt. Gaps in the span are host round trips (small LAPACK
-factorizations, reads of scalars). A: 50000 x 20000 float32 with a 1/i-like
-spectrum, as gpu_profile.py. benchmarks/gpu.sh runs it with
+$OUT/kernels-<problem>.txt. Gaps in the span are host round trips (small
+LAPACK factorizations, reads of scalars). A: 50000 x 20000 float32 from
+Gaussian factors of rank 2000 scaled by 1/i (P1, as gpu_profile.py) or
+exp(-i/20) (P2); the CuPy-handle products run with P1 only. benchmarks/gpu.sh runs it with
 EXTRA="python3 benchmarks/gpu_trace.py".
 """
 import json
 import os
+import sys
 import tempfile
 import time
 
@@ -29,10 +31,12 @@ import linalg
 OUT = os.environ.get("OUT", tempfile.gettempdir())
 m, n, r = 50000, 20000, 2000
 rng = cp.random.default_rng(0)
-s = (1.0 / cp.arange(1, r + 1)).astype(cp.float32)
+PROBLEM = sys.argv[1] if len(sys.argv) > 1 else "P1"
+i = cp.arange(1, r + 1, dtype=cp.float32)
+s = 1.0 / i if PROBLEM == "P1" else cp.exp(-i / 20.0)
 A = (rng.standard_normal((m, r), dtype=cp.float32) * s) @ rng.standard_normal((r, n), dtype=cp.float32)
 KW = dict(precision="mixed", method="subspace", power_iters=1)
-log = open(os.path.join(OUT, "kernels.txt"), "w")
+log = open(os.path.join(OUT, f"kernels-{PROBLEM}.txt"), "w")
 
 
 def sync():
@@ -87,7 +91,10 @@ def rsvd_call():
     return linalg.rsvd(A, 100, seed=1, check_finite=False, **KW)
 
 
-trace(rsvd_call, "rsvd-mixed-q1", ms(rsvd_call))
+trace(rsvd_call, f"{PROBLEM} rsvd-mixed-q1", ms(rsvd_call))
+if PROBLEM != "P1":
+    log.close()
+    sys.exit(0)
 
 # The same products through CuPy's handle on a CuPy-allocated float16 copy.
 A16 = (A * 2.0**-4).astype(cp.float16)  # C order: stored n x m, as rsvd's copy
