@@ -80,6 +80,27 @@ def gemm_rate(A, l, repeats=3, seed=1):
     return 4.0 * m * n * l / (t1 + t2)
 
 
+def bf16_gemm_rate(A, l, repeats=3, seed=1):
+    """As gemm_rate, for linalg's bfloat16 products on the AMX units
+    (``_core.bf16_product``: A and the block rounded to bfloat16, float32
+    accumulation; the copy of A is made once, outside the timing). None
+    where the CPU has no AMX."""
+    from linalg import _core
+
+    m, n = A.shape
+    if not _core.amx_bf16_available():
+        return None
+    rng = np.random.default_rng(seed)
+    A32 = np.asarray(A, dtype=np.float32)
+    omega = np.asfortranarray(rng.standard_normal((n, l)).astype(np.float32))
+    q = np.asfortranarray(rng.standard_normal((m, l)).astype(np.float32))
+    # bf16_product packs A on every call: time the packing alone and subtract it.
+    t0, _, _ = timed(lambda: _core.bf16_product(A32, omega[:, :1], False), repeats, cap=np.inf, settle=0.0)
+    t1, _, _ = timed(lambda: _core.bf16_product(A32, omega, False), repeats, cap=np.inf, settle=0.0)
+    t2, _, _ = timed(lambda: _core.bf16_product(A32, q, True), repeats, cap=np.inf, settle=0.0)
+    return 4.0 * m * n * l / max(t1 + t2 - 2 * t0, 1e-9)
+
+
 def peak_gemm_rate(dtype, size=4000, repeats=3, seed=1):
     """Flop rate of a square ``size``³ GEMM in ``dtype`` (the machine's peak)."""
     rng = np.random.default_rng(seed)

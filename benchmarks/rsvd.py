@@ -85,15 +85,19 @@ def ours_cases(ours, k, full_precision=False):
     """``linalg.rsvd``: auto, subspace with 1–3 and Krylov with 1–4 power iterations.
 
     With ``full_precision`` (dense float64) also auto with ``precision="mixed"``
-    (basis found in float32, one float64 pass) when ``ours`` takes that argument.
+    (basis found in float32, one float64 pass) when ``ours`` takes that argument;
+    for dense float32 ``precision="mixed"`` with one and two power steps (the
+    range finder in bfloat16 on the AMX units where the CPU has them).
     """
     settings = [("auto", {})]
     try:
         takes = "precision" in inspect.signature(ours).parameters
     except (TypeError, ValueError):
         takes = False
-    if full_precision and takes:
+    if full_precision == "float64" and takes:
         settings.append(("auto, precision=mixed", {"precision": "mixed"}))
+    if full_precision == "float32" and takes:
+        settings += [(f"mixed p={p}", dict(precision="mixed", method="subspace", power_iters=p)) for p in (1, 2)]
     settings += [(f"subspace p={p}", dict(method="subspace", power_iters=p)) for p in (1, 2, 3)]
     settings += [(f"krylov p={p}", dict(method="krylov", power_iters=p)) for p in (1, 2, 3, 4)]
 
@@ -270,7 +274,9 @@ class Runner:
         except Exception as e:  # wrong shapes or types in a result
             row.metric, note = None, f"unscorable result: {type(e).__name__}: {str(e)[:60]}"
         notes = [note] if note else []
-        if info.get("mixed_precision"):
+        if info.get("fast_products") == "bfloat16":
+            notes.append("bfloat16 range finder (AMX) + float32 pass")
+        elif info.get("mixed_precision"):
             notes.append("mixed float32/float64")
         dt = getattr(U, "dtype", None)
         if dt is not None and dt != self.A.dtype:
@@ -401,10 +407,16 @@ def run_dense_dtype(name, A, sigma, k, dt, opts, ours, out):
 
     def rate_for(d):  # another dtype's rate, if ours reports mixed-precision flops
         if d not in rate:
-            rate[d] = C.gemm_rate(A.astype(d), l, repeats=opts.repeats)
+            rate[d] = (C.bf16_gemm_rate(A, l, repeats=opts.repeats) if d == "bfloat16"
+                       else C.gemm_rate(A.astype(d), l, repeats=opts.repeats))
         return rate[d]
 
     def floor(case, info, passes):
+        if info.get("fast_products") == "bfloat16" and info.get("gemm_flops") and rate_for("bfloat16"):
+            # bfloat16 passes at the AMX product rate, then one exact float32
+            # pass with l = k + p columns.
+            exact = 2.0 * m * n * l
+            return exact / rate[dt] + (info["gemm_flops"] - exact) / rate_for("bfloat16")
         by = info.get("gemm_flops_by_dtype")
         if not isinstance(by, dict) and info.get("mixed_precision") and info.get("gemm_flops"):
             # linalg's mixed path without a split: float32 passes, then one
@@ -425,7 +437,7 @@ def run_dense_dtype(name, A, sigma, k, dt, opts, ours, out):
     print(f"\n### {name} {dt}: GEMM rate {rate[dt] / 1e9:.1f} GFLOP/s", flush=True)
     run = Runner(opts, A, evaluate, reached, floor)
     if ours is not None:
-        for c in ours_cases(ours, k, full_precision=dt == "float64"):
+        for c in ours_cases(ours, k, full_precision=dt):
             run.measure(c)
     if "sklearn" in opts.peers:
         run.sweep(sklearn_cases(k, A.shape, ["auto", *range(1, 8)], {"auto", 2, 4}))

@@ -23,6 +23,10 @@ _MIXED_MIN_REL_ERROR = 1e-3
 # 2^-11) find the basis; used only where the answer's relative error is 10x
 # above that.
 _TF32_MIN_REL_ERROR = 5e-3
+# CPU float32 "mixed": bfloat16 passes on the AMX units (unit roundoff 2^-9)
+# add ~1.2e-4 ||A||_F of error to the subspace (measured: error ratio
+# 1.011 at relative error 8e-4, 1.0005 at 4e-3, 1.0002 at 7e-3).
+_BF16_MIN_REL_ERROR = 5e-3
 SKETCHES = ("gaussian", "sparse_sign")
 
 
@@ -132,10 +136,19 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         truncated to ``rank``. Kept when its singular values put the
         relative error at 5e-3 or more, else rerun in float32 (``method`` is
         then ignored); ``info["fast_products"]`` and ``info["fast_passes"]``
-        say which products and how many. It pays off where
-        float32 GEMMs run at twice the float64 rate; with SciPy's OpenBLAS on
-        2 cores the skinny float32 products do not, and "mixed" measured
-        slower than "full" (benchmarks/RESULTS.md, P1).
+        say which products and how many. On a CPU with AMX-BF16 tile units
+        (Intel Sapphire Rapids and later; ``linalg info`` says) "mixed"
+        applies to large dense float32 A the same way, the range finder
+        running on a bfloat16 copy of A (as much memory as A; 8 significant
+        bits, float32 accumulation, ~5x the float32 GEMM rate per core) with
+        ``rank / 4`` extra columns and one power step unless
+        ``power_iters`` says otherwise, and the result kept where the
+        relative error is at least 5e-3
+        (``info["fast_products"]`` is ``"bfloat16"``), else rerun in
+        float32. The float64 "mixed" pays off where float32 GEMMs run at
+        twice the float64 rate; with SciPy's OpenBLAS on 2 cores the skinny
+        float32 products do not, and it measured slower than "full"
+        (benchmarks/RESULTS.md, P1).
 
     Returns
     -------
@@ -194,6 +207,12 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
     if (mat[0] == "dense" and precision == "mixed" and tol is None and mat[1].dtype == np.float64
             and m * n >= _MIXED_MIN_ENTRIES and min(m, n) >= _MIXED_MIN_SIDE):
         out = _core.rsvd_dense_mixed(mat[1], **opts, min_rel_error=_MIXED_MIN_REL_ERROR)
+    elif (mat[0] == "dense" and precision == "mixed" and tol is None and mat[1].dtype == np.float32
+            and m * n >= _MIXED_MIN_ENTRIES and min(m, n) >= _MIXED_MIN_SIDE):
+        # One power step unless asked: the bfloat16 passes are cheap, the wider
+        # basis makes up for the second step (RESULTS.md, weights).
+        fast = dict(opts, power_iters=1 if q < 0 else q)
+        out = _core.rsvd_dense_fast(mat[1], **fast, min_rel_error=_BF16_MIN_REL_ERROR)
     if out is not None:
         U, S, Vh, info = out
     elif mat[0] == "dense":

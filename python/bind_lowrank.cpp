@@ -8,6 +8,7 @@
 #include "convert.hpp"
 #include "rsvd_glue.hpp"
 #include "linalg/api.hpp"
+#include "linalg/host/bf16_operator.hpp"
 
 namespace nb = nanobind;
 using namespace linalg;
@@ -164,6 +165,44 @@ void bind_lowrank(nb::module_& m) {
                                 py::to_numpy(std::move(f.Vt)), report(rep));
         },
         nb::arg("a"), LINALG_OPTION_ARGS, nb::arg("min_rel_error"));
+  m.def("rsvd_dense_fast",
+        [](const py::In2<float>& a, index_t rank, double tol, index_t oversample, int power_iters,
+           const std::string& method, const std::string& sketch, int zeta, std::uint64_t seed, index_t block,
+           nb::object progress, double min_rel_error) -> nb::object {
+          Options o{rank, tol, oversample, power_iters, method, sketch, zeta, seed, block};
+          lowrank::RsvdOptions c = to_core(o);
+          lowrank::RsvdReport rep;
+          lowrank::Progress cb = wrap_progress(progress);
+          DenseView<const float> A = py::dense_view<float>(a, "A");
+          bool used = false;
+          lowrank::SvdFactors<float> f;
+          {
+            nb::gil_scoped_release release;
+            f = rsvd_fast(A, c, rep, min_rel_error, used, cb);
+          }
+          if (!used) return nb::none();
+          return nb::make_tuple(py::to_numpy(std::move(f.U)), py::to_numpy(std::move(f.S)),
+                                py::to_numpy(std::move(f.Vt)), report(rep));
+        },
+        nb::arg("a"), LINALG_OPTION_ARGS, nb::arg("min_rel_error"));
+  m.def("bf16_product",
+        [](const py::In2<float>& a, const py::In2<float>& x, bool transpose) -> nb::object {
+          DenseView<const float> A = py::dense_view<float>(a, "A");
+          DenseView<const float> X = py::dense_view<float>(x, "X");
+          require(X.rows == (transpose ? A.rows : A.cols), "bf16_product: X has the wrong number of rows");
+          Matrix<float> Y;
+          bool available = false;
+          {
+            nb::gil_scoped_release release;
+            Y = bf16_product(A, X, transpose, available);
+          }
+          if (!available) return nb::none();
+          return nb::cast(py::to_numpy(std::move(Y)));
+        },
+        nb::arg("a"), nb::arg("x"), nb::arg("transpose") = false,
+        "op(A) @ X with A and X rounded to bfloat16 on the AMX units, float32 accumulation; None without AMX.");
+  m.def("amx_bf16_available", &host::amx_bf16_available,
+        "Whether the CPU's AMX-BF16 tile units are usable (and LINALG_NO_AMX is unset).");
   bind_dtype<double>(m);
   bind_dtype<float>(m);
 }

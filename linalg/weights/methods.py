@@ -181,7 +181,10 @@ def factorize(method, W, rank, *, covariance=None, fisher=None, damping=1e-2, se
             u, s, vh = np.linalg.svd(M, full_matrices=False)
             U, S, Vh = u[:, :r], s[:r], vh[:r]
         else:
-            res = linalg.rsvd(M, r, seed=seed, power_iters=power_iters, check_finite=False)
+            # float32: the range finder on the AMX units in bfloat16 where the
+            # CPU has them (rsvd's precision="mixed"; exact float32 last pass).
+            res = linalg.rsvd(M, r, seed=seed, power_iters=power_iters, check_finite=False,
+                              precision="mixed" if M.dtype == np.float32 else "full")
             U, S, Vh = res
             norm2 = norm_of(res)
     A, B = back(U, S, Vh)

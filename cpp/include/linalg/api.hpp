@@ -22,6 +22,18 @@ lowrank::SvdFactors<double> rsvd_mixed(DenseView<const double> A, const lowrank:
                                        lowrank::RsvdReport& rep, double min_rel_error, bool& used,
                                        const lowrank::Progress& progress);
 
+// Float32 dense rsvd whose range finder runs on a bfloat16 copy of A on
+// the CPU's AMX units (host/bf16_operator.hpp) followed by one exact
+// float32 pass; `used` is false (result empty) without AMX, or when the
+// answer would be too accurate for bfloat16's products.
+lowrank::SvdFactors<float> rsvd_fast(DenseView<const float> A, const lowrank::RsvdOptions& opt,
+                                     lowrank::RsvdReport& rep, double min_rel_error, bool& used,
+                                     const lowrank::Progress& progress);
+
+// op(A) X through a bfloat16 copy of A on the AMX units (for tests and
+// benchmarks of host/bf16_operator.hpp); `available` false without AMX.
+Matrix<float> bf16_product(DenseView<const float> A, DenseView<const float> X, bool transpose, bool& available);
+
 template <class T>
 bool all_finite(DenseView<const T> A);
 

@@ -1,4 +1,5 @@
 #include "linalg/api.hpp"
+#include "linalg/host/bf16_operator.hpp"
 
 namespace linalg {
 
@@ -13,6 +14,31 @@ lowrank::SvdFactors<double> rsvd_mixed(DenseView<const double> A, const lowrank:
                                        lowrank::RsvdReport& rep, double min_rel_error, bool& used,
                                        const lowrank::Progress& progress) {
   return lowrank::rsvd_mixed(host::Host{}, A, opt, rep, min_rel_error, used, progress);
+}
+
+lowrank::SvdFactors<float> rsvd_fast(DenseView<const float> A, const lowrank::RsvdOptions& opt,
+                                     lowrank::RsvdReport& rep, double min_rel_error, bool& used,
+                                     const lowrank::Progress& progress) {
+  used = false;
+  if (!host::amx_bf16_available()) return {};
+  const host::Host ctx;
+  const host::Bf16Operator fast_A = host::Bf16Operator::copy_of(A, ctx.frobenius_sq(A));
+  if (!fast_A.ok()) return {};
+  lowrank::SvdFactors<float> f =
+      lowrank::rsvd_refined(ctx, host::Bf16Host{}, lowrank::Operator<float>(A), fast_A, opt, rep, min_rel_error, used,
+                            progress, /*extra_div=*/4);
+  if (used) rep.fast_products = "bfloat16";
+  return f;
+}
+
+Matrix<float> bf16_product(DenseView<const float> A, DenseView<const float> X, bool transpose, bool& available) {
+  const host::Bf16Operator op = host::Bf16Operator::copy_of(A, 0.0);
+  available = op.ok();
+  if (!available) return {};
+  Matrix<float> Y(transpose ? A.cols : A.rows, X.cols);
+  if (transpose) op.apply_t(host::Host{}, X, Y.view());
+  else op.apply(host::Host{}, X, Y.view());
+  return Y;
 }
 
 template <class T>

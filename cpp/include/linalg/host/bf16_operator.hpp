@@ -1,0 +1,77 @@
+// A float32 matrix held, for the range finder only, as bfloat16 tiles for
+// the CPU's AMX matrix units (precision="mixed" on the host; rsvd_refined
+// in lowrank/mixed_precision.hpp, as cuda/half_operator.hpp on the GPU).
+//
+// Why: on a CPU with AMX-BF16 (Intel Sapphire Rapids and later) a tile
+// multiply does 16 x 16 x 32 bfloat16 multiply-adds with float32
+// accumulation; a plain tiled kernel runs the range finder's skinny
+// products at ~300 GFLOP/s per core, ~5x OpenBLAS's sgemm on the same
+// core. bfloat16 keeps float32's exponent (no scaling, no overflow) and 8
+// significant bits: each entry is rounded to 2^-9 relative, which a range
+// finder tolerates where the error it is after is far above that (the
+// caller's guard, min_rel_error, reruns in float32 otherwise), and the
+// exact float32 pass that follows gives the factors.
+// Layout: two copies, each 32 x 32-padded and cut into 16 x 32 tiles of
+// 1 KB stored contiguously - rows of A for A X, rows of A^T for A^T X - so
+// that every tile load reads one contiguous kilobyte; memory: as much as A
+// in float32. Where the CPU or the OS offers no AMX (or LINALG_NO_AMX is
+// set), copy_of returns an empty operator and the caller stays in float32.
+#pragma once
+#include <memory>
+
+#include "linalg/core/view.hpp"
+#include "linalg/host/context.hpp"
+
+namespace linalg::host {
+
+// AMX-BF16 present and its tile state granted to this process (asked once).
+bool amx_bf16_available();
+
+// The host context whose products are bfloat16's (2^-8 relative): the
+// range finder then runs separate power steps (subspace_iteration.hpp).
+struct Bf16Host : Host {
+  template <class T>
+  static constexpr double product_epsilon() { return 0x1p-8; }
+};
+
+struct Bf16Tiles;  // the packed bfloat16 copies (bf16_operator.cpp)
+
+class Bf16Operator {
+ public:
+  using value_type = float;
+
+  // The bfloat16 copy of A (any layout) with its squared Frobenius norm;
+  // empty (ok() false) where AMX is not available.
+  static Bf16Operator copy_of(DenseView<const float> A, double frob_sq);
+
+  bool ok() const { return static_cast<bool>(s_); }
+  index_t rows() const;
+  index_t cols() const;
+  bool is_dense() const { return true; }
+  Bf16Operator t() const {
+    Bf16Operator o = *this;
+    o.transposed_ = !transposed_;
+    return o;
+  }
+  double frobenius_sq(const Host&) const { return frob_sq_; }
+
+  // Y = A X and Y = A^T X (X float32, any layout, rounded to bfloat16; Y
+  // float32, untransposed).
+  void apply(const Host&, DenseView<const float> X, DenseView<float> Y) const { apply_oriented(transposed_, X, Y); }
+  void apply_t(const Host&, DenseView<const float> X, DenseView<float> Y) const {
+    apply_oriented(!transposed_, X, Y);
+  }
+  void apply_gram(const Host& ctx, DenseView<const float> X, DenseView<float> Y, DenseView<float> W) const {
+    apply(ctx, X, Y);
+    apply_t(ctx, DenseView<const float>(Y), W);
+  }
+
+ private:
+  void apply_oriented(bool tr, DenseView<const float> X, DenseView<float> Y) const;
+
+  std::shared_ptr<const Bf16Tiles> s_;
+  double frob_sq_ = 0.0;
+  bool transposed_ = false;
+};
+
+}  // namespace linalg::host

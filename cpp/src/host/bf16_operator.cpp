@@ -1,0 +1,272 @@
+// The bfloat16 copy of a float32 matrix and its products on the AMX tile
+// units (linalg/host/bf16_operator.hpp says why and how it is laid out).
+//
+// A tile product C += L B takes L as 16 rows x 32 bfloat16 (row-major, one
+// kilobyte) and B as 16 pairs of rows x 16 columns, each pair interleaved
+// ("VNNI": B(2r, c), B(2r+1, c) adjacent), accumulating into 16 x 16
+// float32 (Intel SDM, TDPBF16PS). The kernel keeps a 2 x 2 block of C tiles
+// with two L and two B tiles in the eight tile registers and walks K in
+// blocks of 512, so that the B block (512 x N) stays in L2 while every row
+// block of L streams through it once.
+#include "linalg/host/bf16_operator.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <new>
+
+#include "linalg/core/errors.hpp"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#define LINALG_HAVE_AMX 1
+#else
+#define LINALG_HAVE_AMX 0
+#endif
+
+namespace linalg::host {
+
+namespace {
+
+constexpr index_t kTile = 512;  // bfloat16 entries per tile (1 KB)
+
+index_t round32(index_t v) { return (v + 31) / 32 * 32; }
+
+// float32 -> bfloat16, round to nearest even; NaN stays NaN.
+inline std::uint16_t to_bf16(float f) {
+  std::uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((u >> 16) | 0x40u);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return static_cast<std::uint16_t>(u >> 16);
+}
+
+struct AlignedFree {
+  void operator()(std::uint16_t* p) const { std::free(p); }
+};
+using Bf16Array = std::unique_ptr<std::uint16_t[], AlignedFree>;
+
+// Fresh memory is faulted in page by page on first write, at ~1 GB/s on
+// the development VM: large buffers ask for transparent huge pages (2 MB
+// aligned, madvise), which made packing a 20000 x 4000 A 5x faster.
+Bf16Array allocate(index_t count) {
+  const std::size_t want = sizeof(std::uint16_t) * static_cast<std::size_t>(std::max<index_t>(count, 1));
+  const std::size_t align = want >= (std::size_t(4) << 20) ? (std::size_t(2) << 20) : 64;
+  const std::size_t bytes = (want + align - 1) / align * align;
+  auto* p = static_cast<std::uint16_t*>(std::aligned_alloc(align, bytes));
+  if (!p) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE)
+  if (align > 64) madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+  return Bf16Array(p);
+}
+
+// Logical entry (i, j) of a column-major view with a transpose flag.
+inline float at(const DenseView<const float>& v, index_t i, index_t j) {
+  return v.trans ? v.data[j + i * v.ld] : v.data[i + j * v.ld];
+}
+
+// Both left-operand copies of A in one pass over it, 32 x 32 blocks at a
+// time: rows_of_a holds A (mp x np) as 16 x 32 tiles, tile (ib, kb) at
+// (ib * np / 32 + kb) * kTile with entry (r, c) at r * 32 + c; rows_of_at
+// holds A^T (np x mp) the same way. Padding is zero.
+template <class Convert>
+void pack_both(const DenseView<const float>& A, index_t mp, index_t np, std::uint16_t* rows_of_a,
+               std::uint16_t* rows_of_at, Convert convert32) {
+  const index_t m = A.rows, n = A.cols, bi = mp / 32, bj = np / 32;
+#pragma omp parallel for schedule(static)
+  for (index_t b = 0; b < bi * bj; ++b) {
+    const index_t i0 = (b / bj) * 32, j0 = (b % bj) * 32;
+    alignas(64) float f[32][32];  // f[r][c] = A(i0 + r, j0 + c)
+    alignas(64) std::uint16_t h[32][32];
+    for (index_t r = 0; r < 32; ++r)
+      for (index_t c = 0; c < 32; ++c) f[r][c] = 0.0f;
+    const index_t rn = std::min<index_t>(32, m - i0), cn = std::min<index_t>(32, n - j0);
+    if (A.trans) {  // rows of A contiguous
+      for (index_t r = 0; r < rn; ++r) std::memcpy(f[r], A.data + (i0 + r) * A.ld + j0, sizeof(float) * cn);
+    } else {
+      for (index_t c = 0; c < cn; ++c)
+        for (index_t r = 0; r < rn; ++r) f[r][c] = A.data[(i0 + r) + (j0 + c) * A.ld];
+    }
+    for (index_t r = 0; r < 32; ++r) convert32(f[r], h[r]);
+    // rows_of_a: tiles (i0/16 + t, j0/32), t = 0, 1: row r of the tile is h[16 t + r].
+    for (index_t t = 0; t < 2; ++t)
+      std::memcpy(rows_of_a + ((i0 / 16 + t) * bj + j0 / 32) * kTile, h[16 * t], sizeof(std::uint16_t) * kTile);
+    // rows_of_at: tiles (j0/16 + t, i0/32): entry (r, c) = A(i0 + c, j0 + 16 t + r) = h[c][16 t + r].
+    for (index_t t = 0; t < 2; ++t) {
+      std::uint16_t* dst = rows_of_at + ((j0 / 16 + t) * bi + i0 / 32) * kTile;
+      for (index_t r = 0; r < 16; ++r)
+        for (index_t c = 0; c < 32; ++c) dst[r * 32 + c] = h[c][16 * t + r];
+    }
+  }
+}
+
+#if !LINALG_HAVE_AMX
+void convert32_scalar(const float* f, std::uint16_t* h) {
+  for (int c = 0; c < 32; ++c) h[c] = to_bf16(f[c]);
+}
+#endif
+
+// The right operand X (K x N logical, any layout) as VNNI tiles, padded to
+// kp x np: tile (kb, jb) at (kb * np / 16 + jb) * kTile, entry (r, c, e) =
+// X(kb * 32 + 2 r + e, jb * 16 + c) at r * 32 + 2 c + e.
+void pack_right(std::uint16_t* out, DenseView<const float> X, index_t kp, index_t np) {
+  const index_t kt = kp / 32, nt = np / 16, K = X.rows, N = X.cols;
+#pragma omp parallel for schedule(static)
+  for (index_t kb = 0; kb < kt; ++kb)
+    for (index_t jb = 0; jb < nt; ++jb) {
+      std::uint16_t* t = out + (kb * nt + jb) * kTile;
+      for (index_t r = 0; r < 16; ++r)
+        for (index_t c = 0; c < 16; ++c)
+          for (index_t e = 0; e < 2; ++e) {
+            const index_t k = kb * 32 + 2 * r + e, j = jb * 16 + c;
+            t[r * 32 + 2 * c + e] = (k < K && j < N) ? to_bf16(at(X, k, j)) : std::uint16_t(0);
+          }
+    }
+}
+
+#if LINALG_HAVE_AMX
+constexpr int kArchReqXcompPerm = 0x1023;
+constexpr int kXfeatureXtiledata = 18;
+
+// Palette 1, tiles 0-7 all 16 rows x 64 bytes (a constant: GCC 12 may drop
+// stores to a local configuration ahead of ldtilecfg).
+alignas(64) const unsigned char kTileConfig[64] = {
+    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,            // palette, start row, reserved
+    64, 0, 64, 0, 64, 0, 64, 0, 64, 0, 64, 0, 64, 0, 64, 0,    // bytes per row, tiles 0-7
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,            // tiles 8-15
+    16, 16, 16, 16, 16, 16, 16, 16, 0, 0, 0, 0, 0, 0, 0, 0};   // rows, tiles 0-15
+
+// 32 float32 -> bfloat16 (round to nearest even) in one instruction; every
+// AMX-BF16 CPU has AVX512-BF16.
+__attribute__((target("avx512f,avx512bf16"))) void convert32_avx512(const float* f, std::uint16_t* h) {
+  const __m512bh v = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(f + 16), _mm512_loadu_ps(f));
+  _mm512_storeu_si512(h, (__m512i)v);
+}
+
+bool cpu_has_amx_bf16() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  return ((d >> 22) & 1u) && ((d >> 24) & 1u);  // AMX-BF16, AMX-TILE
+}
+
+// C (rp x np, row-major, float32) = L (rp x kp tiles) B (kp x np VNNI tiles).
+__attribute__((target("amx-tile,amx-bf16"))) void tile_product(const std::uint16_t* L, const std::uint16_t* B,
+                                                               float* C, index_t rp, index_t kp, index_t np) {
+  const index_t rt = rp / 16, kt = kp / 32, nt = np / 16;
+  // K tiles per block: the B block (kBlock x 32 rows x np columns) ~1 MB.
+  const index_t kBlock = std::max<index_t>(16, (index_t(1) << 20) / (64 * np));
+  const long ldc = static_cast<long>(np) * 4;
+  for (index_t k0 = 0; k0 < kt; k0 += kBlock) {
+    const index_t k1 = std::min(kt, k0 + kBlock);
+#pragma omp parallel
+    {
+      _tile_loadconfig(kTileConfig);
+#pragma omp for schedule(static)
+      for (index_t ib = 0; ib < rt; ib += 2)
+        for (index_t jb = 0; jb < nt; jb += 2) {
+          float* c = C + ib * 16 * np + jb * 16;
+          if (k0 == 0) {
+            _tile_zero(0);
+            _tile_zero(1);
+            _tile_zero(2);
+            _tile_zero(3);
+          } else {
+            _tile_loadd(0, c, ldc);
+            _tile_loadd(1, c + 16, ldc);
+            _tile_loadd(2, c + 16 * np, ldc);
+            _tile_loadd(3, c + 16 * np + 16, ldc);
+          }
+          for (index_t k = k0; k < k1; ++k) {
+            _tile_loadd(4, L + (ib * kt + k) * kTile, 64);
+            _tile_loadd(5, L + ((ib + 1) * kt + k) * kTile, 64);
+            _tile_loadd(6, B + (k * nt + jb) * kTile, 64);
+            _tile_loadd(7, B + (k * nt + jb + 1) * kTile, 64);
+            _tile_dpbf16ps(0, 4, 6);
+            _tile_dpbf16ps(1, 4, 7);
+            _tile_dpbf16ps(2, 5, 6);
+            _tile_dpbf16ps(3, 5, 7);
+          }
+          _tile_stored(0, c, ldc);
+          _tile_stored(1, c + 16, ldc);
+          _tile_stored(2, c + 16 * np, ldc);
+          _tile_stored(3, c + 16 * np + 16, ldc);
+        }
+      _tile_release();
+    }
+  }
+}
+#endif
+
+}  // namespace
+
+struct Bf16Tiles {
+  index_t m = 0, n = 0;    // the logical A
+  index_t mp = 0, np = 0;  // padded to multiples of 32
+  Bf16Array rows_of_a;     // A (mp x np) as left-operand tiles
+  Bf16Array rows_of_at;    // A^T (np x mp) as left-operand tiles
+};
+
+bool amx_bf16_available() {
+  const char* off = std::getenv("LINALG_NO_AMX");
+  if (off && *off && *off != '0') return false;
+#if LINALG_HAVE_AMX
+  static const bool granted = cpu_has_amx_bf16() && syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+  return granted;
+#else
+  return false;
+#endif
+}
+
+Bf16Operator Bf16Operator::copy_of(DenseView<const float> A, double frob_sq) {
+  Bf16Operator out;
+  if (!amx_bf16_available() || A.rows == 0 || A.cols == 0) return out;
+  auto s = std::make_shared<Bf16Tiles>();
+  s->m = A.rows;
+  s->n = A.cols;
+  s->mp = round32(A.rows);
+  s->np = round32(A.cols);
+  s->rows_of_a = allocate(s->mp * s->np);
+  s->rows_of_at = allocate(s->np * s->mp);
+#if LINALG_HAVE_AMX
+  pack_both(A, s->mp, s->np, s->rows_of_a.get(), s->rows_of_at.get(), convert32_avx512);
+#else
+  pack_both(A, s->mp, s->np, s->rows_of_a.get(), s->rows_of_at.get(), convert32_scalar);
+#endif
+  out.s_ = std::move(s);
+  out.frob_sq_ = frob_sq;
+  return out;
+}
+
+index_t Bf16Operator::rows() const { return transposed_ ? s_->n : s_->m; }
+index_t Bf16Operator::cols() const { return transposed_ ? s_->m : s_->n; }
+
+void Bf16Operator::apply_oriented(bool tr, DenseView<const float> X, DenseView<float> Y) const {
+  require(!Y.trans, "Bf16Operator: Y must not be transposed");
+  const index_t R = tr ? s_->n : s_->m, K = tr ? s_->m : s_->n;
+  const index_t rp = tr ? s_->np : s_->mp, kp = tr ? s_->mp : s_->np;
+  require(Y.rows == R && X.rows == K && Y.cols == X.cols, "Bf16Operator: shape mismatch");
+  if (Y.rows == 0 || Y.cols == 0) return;
+#if LINALG_HAVE_AMX
+  const index_t N = X.cols, np = round32(N);
+  Bf16Array B = allocate(kp * np);
+  pack_right(B.get(), X, kp, np);
+  std::unique_ptr<float[]> C(new float[static_cast<std::size_t>(rp * np)]);
+  tile_product(tr ? s_->rows_of_at.get() : s_->rows_of_a.get(), B.get(), C.get(), rp, kp, np);
+  // Row-major C -> column-major Y.
+#pragma omp parallel for schedule(static)
+  for (index_t j = 0; j < N; ++j)
+    for (index_t i = 0; i < R; ++i) Y.data[i + j * Y.ld] = C[static_cast<std::size_t>(i * np + j)];
+#else
+  (void)X;
+  require(false, "Bf16Operator: built without AMX support");
+#endif
+}
+
+}  // namespace linalg::host

@@ -1,0 +1,99 @@
+"""The bfloat16 range finder on the CPU's AMX units (host/bf16_operator.hpp)
+behind rsvd(precision="mixed") for float32: products, accuracy, the guard,
+the fallback where AMX is missing or switched off."""
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+import linalg
+from linalg import _core
+
+AMX = _core.amx_bf16_available()
+
+
+def bf16(x):
+    """float32 -> bfloat16 -> float32, round to nearest even (no NaN here)."""
+    u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    u = (u + 0x7FFF + ((u >> 16) & 1)) & 0xFFFF0000
+    return u.astype(np.uint32).view(np.float32).reshape(np.shape(x))
+
+
+def spectrum_matrix(m, n, s, seed=0):
+    rng = np.random.default_rng(seed)
+    U = np.linalg.qr(rng.standard_normal((m, len(s))))[0]
+    V = np.linalg.qr(rng.standard_normal((n, len(s))))[0]
+    return ((U * s) @ V.T).astype(np.float32)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("transpose", [False, True])
+def test_bf16_product_is_the_product_of_rounded_inputs(order, transpose):
+    # Odd sizes: every dimension is padded to the tiles (16 x 32).
+    rng = np.random.default_rng(1)
+    A = np.asarray(rng.standard_normal((77, 45)), dtype=np.float32, order=order)
+    X = np.asfortranarray(rng.standard_normal((77 if transpose else 45, 19)).astype(np.float32))
+    Y = _core.bf16_product(A, X, transpose)
+    if not AMX:  # no AMX: the product says so instead of computing anything else
+        assert Y is None
+        return
+    ref = (bf16(A).astype(np.float64).T if transpose else bf16(A).astype(np.float64)) @ bf16(X).astype(np.float64)
+    assert Y.shape == ref.shape and Y.dtype == np.float32
+    # float32 accumulation of exact bfloat16 products
+    np.testing.assert_allclose(Y, ref, rtol=0, atol=1e-5 * np.abs(ref).max())
+    # and the rounding is really bfloat16's: far from the float32 product
+    exact = (A.astype(np.float64).T if transpose else A.astype(np.float64)) @ X.astype(np.float64)
+    assert np.abs(Y - exact).max() > 1e-4 * np.abs(exact).max()
+
+
+def test_amx_switch_off_falls_back_to_float32(monkeypatch):
+    A = spectrum_matrix(4000, 1000, 1.0 / np.arange(1, 301))
+    full = linalg.rsvd(A, 20, seed=3)
+    monkeypatch.setenv("LINALG_NO_AMX", "1")
+    assert not _core.amx_bf16_available()
+    assert _core.bf16_product(A, np.ones((1000, 2), np.float32), False) is None
+    res = linalg.rsvd(A, 20, seed=3, precision="mixed")
+    assert not res.info["mixed_precision"]
+    np.testing.assert_array_equal(res.S, full.S)  # the float32 run itself
+
+
+def test_mixed_float32_cpu_accuracy_and_layout():
+    m, n, k = 4000, 1000, 50
+    s = 1.0 / np.arange(1, n + 1)
+    A = spectrum_matrix(m, n, s)
+    res = linalg.rsvd(A, k, seed=1, precision="mixed", method="subspace", power_iters=1)
+    tail = np.sqrt(np.sum(s[k:] ** 2))
+    ratio = np.linalg.norm(A.astype(np.float64) - (res.U * res.S).astype(np.float64) @ res.Vh) / tail
+    assert res.U.dtype == np.float32 and res.U.shape == (m, k) and res.Vh.shape == (k, n)
+    assert ratio < 1.01
+    np.testing.assert_allclose(res.U.T.astype(np.float64) @ res.U, np.eye(k), atol=2e-5)
+    np.testing.assert_allclose(res.Vh.astype(np.float64) @ res.Vh.T, np.eye(k), atol=2e-5)
+    assert np.all(np.diff(res.S) <= 0)
+    if AMX:
+        assert res.info["mixed_precision"] and res.info["fast_products"] == "bfloat16"
+        assert res.info["passes"] == 5  # four bfloat16 passes (q = 1) and the exact one
+    # wide input: the transpose's factors
+    rt = linalg.rsvd(np.ascontiguousarray(A.T), k, seed=1, precision="mixed", method="subspace", power_iters=1)
+    np.testing.assert_allclose(rt.S, res.S, rtol=1e-5)
+
+
+def test_mixed_float32_cpu_guard_reruns_when_too_accurate():
+    # Relative error ~1e-5 at rank 40: bfloat16's ~1e-4 ||A|| would show,
+    # so the guard reruns in float32 and the answer keeps float32 accuracy.
+    m, n, k = 4000, 1000, 40
+    s = np.exp(-np.arange(1, n + 1) / 4.0)
+    A = spectrum_matrix(m, n, s)
+    res = linalg.rsvd(A, k, seed=1, precision="mixed")
+    tail = np.sqrt(np.sum(s[k:] ** 2))
+    assert not res.info["mixed_precision"]
+    err = np.linalg.norm(A.astype(np.float64) - (res.U * res.S).astype(np.float64) @ res.Vh)
+    assert err < 1.01 * tail + 1e-5 * np.linalg.norm(s)
+
+
+def test_mixed_float32_cpu_deterministic_across_threads():
+    A = spectrum_matrix(4000, 1000, 1.0 / np.arange(1, 301), seed=2)
+    runs = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="openmp"):
+            runs.append(linalg.rsvd(A, 30, seed=5, precision="mixed", method="subspace", power_iters=1))
+    np.testing.assert_array_equal(runs[0].S, runs[1].S)
+    np.testing.assert_array_equal(runs[0].U, runs[1].U)
