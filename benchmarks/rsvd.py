@@ -451,7 +451,10 @@ def run_dense_dtype(name, A, sigma, k, dt, opts, ours, out):
     # The floor is a lower bound: use the faster of the rates measured before
     # and after the cases (a busy moment only ever lowers a measured rate).
     for d in list(rate):
-        again = C.gemm_rate(A if d == dt else A.astype(d), l, repeats=opts.repeats)
+        if d == "bfloat16":
+            again = C.bf16_gemm_rate(A, l, repeats=opts.repeats) or 0.0
+        else:
+            again = C.gemm_rate(A if d == dt else A.astype(d), l, repeats=opts.repeats)
         rate[d] = max(rate[d], again)
     run.refloor()
     rates = ", ".join(f"{d} {r / 1e9:.1f}" for d, r in rate.items())
