@@ -142,49 +142,38 @@ void bind_dtype(nb::module_& m) {
         nb::arg("a"), nb::arg("u"), nb::arg("s"), nb::arg("vt"), nb::arg("probes"), nb::arg("seed"));
 }
 
+// The rsvd variants whose basis comes from lower-precision products
+// (rsvd_mixed: float32 for float64 A; rsvd_fast: bfloat16 on the AMX units
+// for float32 A): None when AMX is missing or their guard asks for a
+// full-precision rerun.
+template <class T, lowrank::SvdFactors<T> (*Solver)(DenseView<const T>, const lowrank::RsvdOptions&,
+                                                   lowrank::RsvdReport&, double, bool&, const lowrank::Progress&)>
+nb::object rsvd_refined(const py::In2<T>& a, index_t rank, double tol, index_t oversample, int power_iters,
+                        const std::string& method, const std::string& sketch, int zeta, std::uint64_t seed,
+                        index_t block, nb::object progress, double min_rel_error) {
+  Options o{rank, tol, oversample, power_iters, method, sketch, zeta, seed, block};
+  lowrank::RsvdOptions c = to_core(o);
+  lowrank::RsvdReport rep;
+  lowrank::Progress cb = wrap_progress(progress);
+  DenseView<const T> A = py::dense_view<T>(a, "A");
+  bool used = false;
+  lowrank::SvdFactors<T> f;
+  {
+    nb::gil_scoped_release release;
+    f = Solver(A, c, rep, min_rel_error, used, cb);
+  }
+  if (!used) return nb::none();
+  return nb::make_tuple(py::to_numpy(std::move(f.U)), py::to_numpy(std::move(f.S)), py::to_numpy(std::move(f.Vt)),
+                        report(rep));
+}
+
 }  // namespace
 
 void bind_lowrank(nb::module_& m) {
-  m.def("rsvd_dense_mixed",
-        [](const py::In2<double>& a, index_t rank, double tol, index_t oversample, int power_iters,
-           const std::string& method, const std::string& sketch, int zeta, std::uint64_t seed, index_t block,
-           nb::object progress, double min_rel_error) -> nb::object {
-          Options o{rank, tol, oversample, power_iters, method, sketch, zeta, seed, block};
-          lowrank::RsvdOptions c = to_core(o);
-          lowrank::RsvdReport rep;
-          lowrank::Progress cb = wrap_progress(progress);
-          DenseView<const double> A = py::dense_view<double>(a, "A");
-          bool used = false;
-          lowrank::SvdFactors<double> f;
-          {
-            nb::gil_scoped_release release;
-            f = rsvd_mixed(A, c, rep, min_rel_error, used, cb);
-          }
-          if (!used) return nb::none();
-          return nb::make_tuple(py::to_numpy(std::move(f.U)), py::to_numpy(std::move(f.S)),
-                                py::to_numpy(std::move(f.Vt)), report(rep));
-        },
-        nb::arg("a"), LINALG_OPTION_ARGS, nb::arg("min_rel_error"));
-  m.def("rsvd_dense_fast",
-        [](const py::In2<float>& a, index_t rank, double tol, index_t oversample, int power_iters,
-           const std::string& method, const std::string& sketch, int zeta, std::uint64_t seed, index_t block,
-           nb::object progress, double min_rel_error) -> nb::object {
-          Options o{rank, tol, oversample, power_iters, method, sketch, zeta, seed, block};
-          lowrank::RsvdOptions c = to_core(o);
-          lowrank::RsvdReport rep;
-          lowrank::Progress cb = wrap_progress(progress);
-          DenseView<const float> A = py::dense_view<float>(a, "A");
-          bool used = false;
-          lowrank::SvdFactors<float> f;
-          {
-            nb::gil_scoped_release release;
-            f = rsvd_fast(A, c, rep, min_rel_error, used, cb);
-          }
-          if (!used) return nb::none();
-          return nb::make_tuple(py::to_numpy(std::move(f.U)), py::to_numpy(std::move(f.S)),
-                                py::to_numpy(std::move(f.Vt)), report(rep));
-        },
-        nb::arg("a"), LINALG_OPTION_ARGS, nb::arg("min_rel_error"));
+  m.def("rsvd_dense_mixed", &rsvd_refined<double, &rsvd_mixed>, nb::arg("a"), LINALG_OPTION_ARGS,
+        nb::arg("min_rel_error"));
+  m.def("rsvd_dense_fast", &rsvd_refined<float, &rsvd_fast>, nb::arg("a"), LINALG_OPTION_ARGS,
+        nb::arg("min_rel_error"));
   m.def("bf16_product",
         [](const py::In2<float>& a, const py::In2<float>& x, bool transpose) -> nb::object {
           DenseView<const float> A = py::dense_view<float>(a, "A");
