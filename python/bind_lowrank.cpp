@@ -175,7 +175,7 @@ void bind_lowrank(nb::module_& m) {
   m.def("rsvd_dense_fast", &rsvd_refined<float, &rsvd_fast>, nb::arg("a"), LINALG_OPTION_ARGS,
         nb::arg("min_rel_error"));
   m.def("bf16_product",
-        [](const py::In2<float>& a, const py::In2<float>& x, bool transpose) -> nb::object {
+        [](const py::In2<float>& a, const py::In2<float>& x, bool transpose, int repeats) -> nb::object {
           DenseView<const float> A = py::dense_view<float>(a, "A");
           DenseView<const float> X = py::dense_view<float>(x, "X");
           require(X.rows == (transpose ? A.rows : A.cols), "bf16_product: X has the wrong number of rows");
@@ -183,13 +183,14 @@ void bind_lowrank(nb::module_& m) {
           bool available = false;
           {
             nb::gil_scoped_release release;
-            Y = bf16_product(A, X, transpose, available);
+            Y = bf16_product(A, X, transpose, repeats, available);
           }
           if (!available) return nb::none();
           return nb::cast(py::to_numpy(std::move(Y)));
         },
-        nb::arg("a"), nb::arg("x"), nb::arg("transpose") = false,
-        "op(A) @ X with A and X rounded to bfloat16 on the AMX units, float32 accumulation; None without AMX.");
+        nb::arg("a"), nb::arg("x"), nb::arg("transpose") = false, nb::arg("repeats") = 1,
+        "op(A) @ X with A and X rounded to bfloat16 on the AMX units, float32 accumulation (made `repeats` times "
+        "on one bfloat16 copy of A: for timing); None without AMX.");
   m.def("amx_bf16_available", &host::amx_bf16_available,
         "Whether the CPU's AMX-BF16 tile units are usable (and LINALG_NO_AMX is unset).");
   bind_dtype<double>(m);

@@ -31,8 +31,11 @@ lowrank::SvdFactors<float> rsvd_fast(DenseView<const float> A, const lowrank::Rs
                                      const lowrank::Progress& progress);
 
 // op(A) X through a bfloat16 copy of A on the AMX units (for tests and
-// benchmarks of host/bf16_operator.hpp); `available` false without AMX.
-Matrix<float> bf16_product(DenseView<const float> A, DenseView<const float> X, bool transpose, bool& available);
+// benchmarks of host/bf16_operator.hpp), the product made `repeats` times
+// on one copy (a benchmark's rate without the packing); `available` false
+// without AMX.
+Matrix<float> bf16_product(DenseView<const float> A, DenseView<const float> X, bool transpose, int repeats,
+                           bool& available);
 
 template <class T>
 bool all_finite(DenseView<const T> A);

@@ -1,4 +1,6 @@
 #include "linalg/api.hpp"
+
+#include <algorithm>
 #include "linalg/host/bf16_operator.hpp"
 
 namespace linalg {
@@ -31,13 +33,16 @@ lowrank::SvdFactors<float> rsvd_fast(DenseView<const float> A, const lowrank::Rs
   return f;
 }
 
-Matrix<float> bf16_product(DenseView<const float> A, DenseView<const float> X, bool transpose, bool& available) {
+Matrix<float> bf16_product(DenseView<const float> A, DenseView<const float> X, bool transpose, int repeats,
+                           bool& available) {
   const host::Bf16Operator op = host::Bf16Operator::copy_of(A, 0.0);
   available = op.ok();
   if (!available) return {};
   Matrix<float> Y(transpose ? A.cols : A.rows, X.cols);
-  if (transpose) op.apply_t(host::Host{}, X, Y.view());
-  else op.apply(host::Host{}, X, Y.view());
+  for (int r = 0; r < std::max(repeats, 1); ++r) {
+    if (transpose) op.apply_t(host::Host{}, X, Y.view());
+    else op.apply(host::Host{}, X, Y.view());
+  }
   return Y;
 }
 
