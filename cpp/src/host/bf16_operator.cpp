@@ -76,8 +76,8 @@ inline float at(const DenseView<const float>& v, index_t i, index_t j) {
 // time: rows_of_a holds A (mp x np) as 16 x 32 tiles, tile (ib, kb) at
 // (ib * np / 32 + kb) * kTile with entry (r, c) at r * 32 + c; rows_of_at
 // holds A^T (np x mp) the same way. Padding is zero.
-template <class Convert>
-void pack_both(const DenseView<const float>& A, index_t mp, index_t np, std::uint16_t* rows_of_a,
+template <class S, class Convert>
+void pack_both(const DenseView<const S>& A, index_t mp, index_t np, std::uint16_t* rows_of_a,
                std::uint16_t* rows_of_at, Convert convert32) {
   const index_t m = A.rows, n = A.cols, bi = mp / 32, bj = np / 32;
 #pragma omp parallel for schedule(static)
@@ -89,10 +89,13 @@ void pack_both(const DenseView<const float>& A, index_t mp, index_t np, std::uin
       for (index_t c = 0; c < 32; ++c) f[r][c] = 0.0f;
     const index_t rn = std::min<index_t>(32, m - i0), cn = std::min<index_t>(32, n - j0);
     if (A.trans) {  // rows of A contiguous
-      for (index_t r = 0; r < rn; ++r) std::memcpy(f[r], A.data + (i0 + r) * A.ld + j0, sizeof(float) * cn);
+      for (index_t r = 0; r < rn; ++r) {
+        const S* src = A.data + (i0 + r) * A.ld + j0;
+        for (index_t c = 0; c < cn; ++c) f[r][c] = static_cast<float>(src[c]);
+      }
     } else {
       for (index_t c = 0; c < cn; ++c)
-        for (index_t r = 0; r < rn; ++r) f[r][c] = A.data[(i0 + r) + (j0 + c) * A.ld];
+        for (index_t r = 0; r < rn; ++r) f[r][c] = static_cast<float>(A.data[(i0 + r) + (j0 + c) * A.ld]);
     }
     for (index_t r = 0; r < 32; ++r) convert32(f[r], h[r]);
     // rows_of_a: tiles (i0/16 + t, j0/32), t = 0, 1: row r of the tile is h[16 t + r].
@@ -224,9 +227,10 @@ bool amx_bf16_available() {
 #endif
 }
 
-Bf16Operator Bf16Operator::copy_of(DenseView<const float> A, double frob_sq) {
-  Bf16Operator out;
-  if (!amx_bf16_available() || A.rows == 0 || A.cols == 0) return out;
+namespace {
+
+template <class S>
+std::shared_ptr<const Bf16Tiles> pack(DenseView<const S> A) {
   auto s = std::make_shared<Bf16Tiles>();
   s->m = A.rows;
   s->n = A.cols;
@@ -239,7 +243,23 @@ Bf16Operator Bf16Operator::copy_of(DenseView<const float> A, double frob_sq) {
 #else
   pack_both(A, s->mp, s->np, s->rows_of_a.get(), s->rows_of_at.get(), convert32_scalar);
 #endif
-  out.s_ = std::move(s);
+  return s;
+}
+
+}  // namespace
+
+Bf16Operator Bf16Operator::copy_of(DenseView<const float> A, double frob_sq) {
+  Bf16Operator out;
+  if (!amx_bf16_available() || A.rows == 0 || A.cols == 0) return out;
+  out.s_ = pack(A);
+  out.frob_sq_ = frob_sq;
+  return out;
+}
+
+Bf16Operator Bf16Operator::copy_of(DenseView<const double> A, double frob_sq) {
+  Bf16Operator out;
+  if (!amx_bf16_available() || A.rows == 0 || A.cols == 0) return out;
+  out.s_ = pack(A);
   out.frob_sq_ = frob_sq;
   return out;
 }
