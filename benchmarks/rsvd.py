@@ -275,7 +275,7 @@ class Runner:
             row.metric, note = None, f"unscorable result: {type(e).__name__}: {str(e)[:60]}"
         notes = [note] if note else []
         if info.get("fast_products") == "bfloat16":
-            notes.append("bfloat16 range finder (AMX) + float32 pass")
+            notes.append("bfloat16 range finder (AMX) + exact pass")
         elif info.get("mixed_precision"):
             notes.append("mixed float32/float64")
         dt = getattr(U, "dtype", None)
