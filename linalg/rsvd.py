@@ -138,9 +138,7 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         then ignored); ``info["fast_products"]`` and ``info["fast_passes"]``
         say which products and how many. On a CPU with AMX-BF16 tile units
         (Intel Sapphire Rapids and later; ``linalg info`` says) "mixed"
-        works the same way for large dense float32 and float64 A (the last
-        pass in A's precision; float64 A falls back to the float32 range
-        finder above, then to float64, where the guard asks), the range finder
+        applies to large dense float32 A the same way, the range finder
         running on a bfloat16 copy of A (as much memory as A; 8 significant
         bits, float32 accumulation, ~5x the float32 GEMM rate per core) with
         ``rank / 4`` extra columns and one power step unless
@@ -208,12 +206,14 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
     out = None
     if (mat[0] == "dense" and precision == "mixed" and tol is None and m * n >= _MIXED_MIN_ENTRIES
             and min(m, n) >= _MIXED_MIN_SIDE):
-        if _core.amx_bf16_available():
+        if mat[1].dtype == np.float32 and _core.amx_bf16_available():
             # One power step unless asked: the bfloat16 passes are cheap, the
             # wider basis makes up for the second step (RESULTS.md, weights).
             fast = dict(opts, power_iters=1 if q < 0 else q)
             out = _core.rsvd_dense_fast(mat[1], **fast, min_rel_error=_BF16_MIN_REL_ERROR)
-        if out is None and mat[1].dtype == np.float64:
+        elif mat[1].dtype == np.float64:
+            # float32 range finder, as the CUDA context's float64 "mixed" (same
+            # seed, same answer on both: tests/test_gpu_rsvd.py)
             out = _core.rsvd_dense_mixed(mat[1], **opts, min_rel_error=_MIXED_MIN_REL_ERROR)
     if out is not None:
         U, S, Vh, info = out

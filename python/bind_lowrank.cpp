@@ -174,8 +174,6 @@ void bind_lowrank(nb::module_& m) {
         nb::arg("min_rel_error"));
   m.def("rsvd_dense_fast", &rsvd_refined<float, &rsvd_fast>, nb::arg("a"), LINALG_OPTION_ARGS,
         nb::arg("min_rel_error"));
-  m.def("rsvd_dense_fast", &rsvd_refined<double, &rsvd_fast>, nb::arg("a"), LINALG_OPTION_ARGS,
-        nb::arg("min_rel_error"));
   m.def("bf16_product",
         [](const py::In2<float>& a, const py::In2<float>& x, bool transpose, int repeats) -> nb::object {
           DenseView<const float> A = py::dense_view<float>(a, "A");

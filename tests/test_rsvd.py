@@ -459,10 +459,9 @@ def test_mixed_precision_keeps_accuracy(large_slow_decay):
     full = linalg.rsvd(sm.A, k, seed=3, method="subspace", power_iters=2)
     assert mixed.info["mixed_precision"] and not full.info["mixed_precision"]
     assert mixed.U.dtype == np.float64
-    # No subspace quality lost: the mixed error ratio is at most the full
-    # one's plus far less than the approximation error itself (with AMX the
-    # bfloat16 range finder's wider basis makes it smaller: 1.0000 vs 1.0014).
-    assert error_ratio(sm, mixed, k) < error_ratio(sm, full, k) + 1e-3
+    # Same subspace quality: error ratios agree to far better than the
+    # approximation error itself.
+    assert abs(error_ratio(sm, mixed, k) - error_ratio(sm, full, k)) < 1e-3
     np.testing.assert_allclose(mixed.U.T @ mixed.U, np.eye(k), atol=1e-13)
     np.testing.assert_allclose(mixed.Vh @ mixed.Vh.T, np.eye(k), atol=1e-13)
 

@@ -29,10 +29,6 @@ lowrank::SvdFactors<double> rsvd_mixed(DenseView<const double> A, const lowrank:
 lowrank::SvdFactors<float> rsvd_fast(DenseView<const float> A, const lowrank::RsvdOptions& opt,
                                      lowrank::RsvdReport& rep, double min_rel_error, bool& used,
                                      const lowrank::Progress& progress);
-// The same for float64 A: the bfloat16 range finder, then one float64 pass.
-lowrank::SvdFactors<double> rsvd_fast(DenseView<const double> A, const lowrank::RsvdOptions& opt,
-                                      lowrank::RsvdReport& rep, double min_rel_error, bool& used,
-                                      const lowrank::Progress& progress);
 
 // op(A) X through a bfloat16 copy of A on the AMX units (for tests and
 // benchmarks of host/bf16_operator.hpp), the product made `repeats` times

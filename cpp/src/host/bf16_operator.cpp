@@ -256,14 +256,6 @@ Bf16Operator Bf16Operator::copy_of(DenseView<const float> A, double frob_sq) {
   return out;
 }
 
-Bf16Operator Bf16Operator::copy_of(DenseView<const double> A, double frob_sq) {
-  Bf16Operator out;
-  if (!amx_bf16_available() || A.rows == 0 || A.cols == 0) return out;
-  out.s_ = pack(A);
-  out.frob_sq_ = frob_sq;
-  return out;
-}
-
 index_t Bf16Operator::rows() const { return transposed_ ? s_->n : s_->m; }
 index_t Bf16Operator::cols() const { return transposed_ ? s_->m : s_->n; }
 

@@ -18,35 +18,19 @@ lowrank::SvdFactors<double> rsvd_mixed(DenseView<const double> A, const lowrank:
   return lowrank::rsvd_mixed(host::Host{}, A, opt, rep, min_rel_error, used, progress);
 }
 
-namespace {
-
-template <class T>
-lowrank::SvdFactors<T> rsvd_fast_any(DenseView<const T> A, const lowrank::RsvdOptions& opt, lowrank::RsvdReport& rep,
-                                     double min_rel_error, bool& used, const lowrank::Progress& progress) {
+lowrank::SvdFactors<float> rsvd_fast(DenseView<const float> A, const lowrank::RsvdOptions& opt,
+                                     lowrank::RsvdReport& rep, double min_rel_error, bool& used,
+                                     const lowrank::Progress& progress) {
   used = false;
   if (!host::amx_bf16_available()) return {};
   const host::Host ctx;
   const host::Bf16Operator fast_A = host::Bf16Operator::copy_of(A, ctx.frobenius_sq(A));
   if (!fast_A.ok()) return {};
-  lowrank::SvdFactors<T> f =
-      lowrank::rsvd_refined(ctx, host::Bf16Host{}, lowrank::Operator<T>(A), fast_A, opt, rep, min_rel_error, used,
+  lowrank::SvdFactors<float> f =
+      lowrank::rsvd_refined(ctx, host::Bf16Host{}, lowrank::Operator<float>(A), fast_A, opt, rep, min_rel_error, used,
                             progress, /*extra_div=*/4);
   if (used) rep.fast_products = "bfloat16";
   return f;
-}
-
-}  // namespace
-
-lowrank::SvdFactors<float> rsvd_fast(DenseView<const float> A, const lowrank::RsvdOptions& opt,
-                                     lowrank::RsvdReport& rep, double min_rel_error, bool& used,
-                                     const lowrank::Progress& progress) {
-  return rsvd_fast_any(A, opt, rep, min_rel_error, used, progress);
-}
-
-lowrank::SvdFactors<double> rsvd_fast(DenseView<const double> A, const lowrank::RsvdOptions& opt,
-                                      lowrank::RsvdReport& rep, double min_rel_error, bool& used,
-                                      const lowrank::Progress& progress) {
-  return rsvd_fast_any(A, opt, rep, min_rel_error, used, progress);
 }
 
 Matrix<float> bf16_product(DenseView<const float> A, DenseView<const float> X, bool transpose, int repeats,

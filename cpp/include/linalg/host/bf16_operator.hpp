@@ -43,7 +43,6 @@ class Bf16Operator {
   // The bfloat16 copy of A (any layout) with its squared Frobenius norm;
   // empty (ok() false) where AMX is not available.
   static Bf16Operator copy_of(DenseView<const float> A, double frob_sq);
-  static Bf16Operator copy_of(DenseView<const double> A, double frob_sq);  // float64 A: rounded once
 
   bool ok() const { return static_cast<bool>(s_); }
   index_t rows() const;
