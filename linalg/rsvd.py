@@ -207,10 +207,7 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
     if (mat[0] == "dense" and precision == "mixed" and tol is None and m * n >= _MIXED_MIN_ENTRIES
             and min(m, n) >= _MIXED_MIN_SIDE):
         if mat[1].dtype == np.float32 and _core.amx_bf16_available():
-            # One power step unless asked: the bfloat16 passes are cheap, the
-            # wider basis makes up for the second step (RESULTS.md, weights).
-            fast = dict(opts, power_iters=1 if q < 0 else q)
-            out = _core.rsvd_dense_fast(mat[1], **fast, min_rel_error=_BF16_MIN_REL_ERROR)
+            out = _core.rsvd_dense_fast(mat[1], **opts, min_rel_error=_BF16_MIN_REL_ERROR)
         elif mat[1].dtype == np.float64:
             # float32 range finder, as the CUDA context's float64 "mixed" (same
             # seed, same answer on both: tests/test_gpu_rsvd.py)

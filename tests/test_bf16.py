@@ -71,6 +71,8 @@ def test_mixed_float32_cpu_accuracy_and_layout():
     if AMX:
         assert res.info["mixed_precision"] and res.info["fast_products"] == "bfloat16"
         assert res.info["passes"] == 5  # four bfloat16 passes (q = 1) and the exact one
+        # power_iters=None: the core's fast path takes one step by default
+        assert linalg.rsvd(A, k, seed=1, precision="mixed").info["power_iters"] == 1
     # wide input: the transpose's factors
     rt = linalg.rsvd(np.ascontiguousarray(A.T), k, seed=1, precision="mixed", method="subspace", power_iters=1)
     np.testing.assert_allclose(rt.S, res.S, rtol=1e-5)

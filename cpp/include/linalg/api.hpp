@@ -23,8 +23,8 @@ lowrank::SvdFactors<double> rsvd_mixed(DenseView<const double> A, const lowrank:
                                        const lowrank::Progress& progress);
 
 // Float32 dense rsvd whose range finder runs on a bfloat16 copy of A on
-// the CPU's AMX units (host/bf16_operator.hpp) followed by one exact
-// float32 pass; `used` is false (result empty) without AMX, or when the
+// the CPU's AMX units (host/bf16_operator.hpp; one power step unless
+// opt.power_iters says otherwise) followed by one exact float32 pass; `used` is false (result empty) without AMX, or when the
 // answer would be too accurate for bfloat16's products.
 lowrank::SvdFactors<float> rsvd_fast(DenseView<const float> A, const lowrank::RsvdOptions& opt,
                                      lowrank::RsvdReport& rep, double min_rel_error, bool& used,

@@ -6,15 +6,16 @@
 // ("VNNI": B(2r, c), B(2r+1, c) adjacent), accumulating into 16 x 16
 // float32 (Intel SDM, TDPBF16PS). The kernel keeps a 2 x 2 block of C tiles
 // with two L and two B tiles in the eight tile registers and walks K in
-// blocks of 512, so that the B block (512 x N) stays in L2 while every row
+// blocks sized so that the B block (~1 MB) stays in L2 while every row
 // block of L streams through it once.
+// Without AMX (other CPUs, other compilers) nothing here is built but the
+// availability check: copy_of returns an empty operator.
 #include "linalg/host/bf16_operator.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <new>
 
 #include "linalg/core/errors.hpp"
@@ -34,6 +35,12 @@ namespace linalg::host {
 
 namespace {
 
+struct AlignedFree {
+  void operator()(std::uint16_t* p) const { std::free(p); }
+};
+using Bf16Array = std::unique_ptr<std::uint16_t[], AlignedFree>;
+
+#if LINALG_HAVE_AMX
 constexpr index_t kTile = 512;  // bfloat16 entries per tile (1 KB)
 
 index_t round32(index_t v) { return (v + 31) / 32 * 32; }
@@ -46,11 +53,6 @@ inline std::uint16_t to_bf16(float f) {
   u += 0x7fffu + ((u >> 16) & 1u);
   return static_cast<std::uint16_t>(u >> 16);
 }
-
-struct AlignedFree {
-  void operator()(std::uint16_t* p) const { std::free(p); }
-};
-using Bf16Array = std::unique_ptr<std::uint16_t[], AlignedFree>;
 
 // Fresh memory is faulted in page by page on first write, at ~1 GB/s on
 // the development VM: large buffers ask for transparent huge pages (2 MB
@@ -72,13 +74,19 @@ inline float at(const DenseView<const float>& v, index_t i, index_t j) {
   return v.trans ? v.data[j + i * v.ld] : v.data[i + j * v.ld];
 }
 
+// 32 float32 -> bfloat16 (round to nearest even) in one instruction; every
+// AMX-BF16 CPU has AVX512-BF16.
+__attribute__((target("avx512f,avx512bf16"))) void convert32(const float* f, std::uint16_t* h) {
+  const __m512bh v = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(f + 16), _mm512_loadu_ps(f));
+  _mm512_storeu_si512(h, (__m512i)v);
+}
+
 // Both left-operand copies of A in one pass over it, 32 x 32 blocks at a
 // time: rows_of_a holds A (mp x np) as 16 x 32 tiles, tile (ib, kb) at
 // (ib * np / 32 + kb) * kTile with entry (r, c) at r * 32 + c; rows_of_at
 // holds A^T (np x mp) the same way. Padding is zero.
-template <class S, class Convert>
-void pack_both(const DenseView<const S>& A, index_t mp, index_t np, std::uint16_t* rows_of_a,
-               std::uint16_t* rows_of_at, Convert convert32) {
+void pack_both(const DenseView<const float>& A, index_t mp, index_t np, std::uint16_t* rows_of_a,
+               std::uint16_t* rows_of_at) {
   const index_t m = A.rows, n = A.cols, bi = mp / 32, bj = np / 32;
 #pragma omp parallel for schedule(static)
   for (index_t b = 0; b < bi * bj; ++b) {
@@ -89,13 +97,10 @@ void pack_both(const DenseView<const S>& A, index_t mp, index_t np, std::uint16_
       for (index_t c = 0; c < 32; ++c) f[r][c] = 0.0f;
     const index_t rn = std::min<index_t>(32, m - i0), cn = std::min<index_t>(32, n - j0);
     if (A.trans) {  // rows of A contiguous
-      for (index_t r = 0; r < rn; ++r) {
-        const S* src = A.data + (i0 + r) * A.ld + j0;
-        for (index_t c = 0; c < cn; ++c) f[r][c] = static_cast<float>(src[c]);
-      }
+      for (index_t r = 0; r < rn; ++r) std::memcpy(f[r], A.data + (i0 + r) * A.ld + j0, sizeof(float) * cn);
     } else {
       for (index_t c = 0; c < cn; ++c)
-        for (index_t r = 0; r < rn; ++r) f[r][c] = static_cast<float>(A.data[(i0 + r) + (j0 + c) * A.ld]);
+        for (index_t r = 0; r < rn; ++r) f[r][c] = A.data[(i0 + r) + (j0 + c) * A.ld];
     }
     for (index_t r = 0; r < 32; ++r) convert32(f[r], h[r]);
     // rows_of_a: tiles (i0/16 + t, j0/32), t = 0, 1: row r of the tile is h[16 t + r].
@@ -109,12 +114,6 @@ void pack_both(const DenseView<const S>& A, index_t mp, index_t np, std::uint16_
     }
   }
 }
-
-#if !LINALG_HAVE_AMX
-void convert32_scalar(const float* f, std::uint16_t* h) {
-  for (int c = 0; c < 32; ++c) h[c] = to_bf16(f[c]);
-}
-#endif
 
 // The right operand X (K x N logical, any layout) as VNNI tiles, padded to
 // kp x np: tile (kb, jb) at (kb * np / 16 + jb) * kTile, entry (r, c, e) =
@@ -134,7 +133,6 @@ void pack_right(std::uint16_t* out, DenseView<const float> X, index_t kp, index_
     }
 }
 
-#if LINALG_HAVE_AMX
 constexpr int kArchReqXcompPerm = 0x1023;
 constexpr int kXfeatureXtiledata = 18;
 
@@ -145,13 +143,6 @@ alignas(64) const unsigned char kTileConfig[64] = {
     64, 0, 64, 0, 64, 0, 64, 0, 64, 0, 64, 0, 64, 0, 64, 0,    // bytes per row, tiles 0-7
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,            // tiles 8-15
     16, 16, 16, 16, 16, 16, 16, 16, 0, 0, 0, 0, 0, 0, 0, 0};   // rows, tiles 0-15
-
-// 32 float32 -> bfloat16 (round to nearest even) in one instruction; every
-// AMX-BF16 CPU has AVX512-BF16.
-__attribute__((target("avx512f,avx512bf16"))) void convert32_avx512(const float* f, std::uint16_t* h) {
-  const __m512bh v = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(f + 16), _mm512_loadu_ps(f));
-  _mm512_storeu_si512(h, (__m512i)v);
-}
 
 bool cpu_has_amx_bf16() {
   unsigned a = 0, b = 0, c = 0, d = 0;
@@ -227,10 +218,10 @@ bool amx_bf16_available() {
 #endif
 }
 
-namespace {
-
-template <class S>
-std::shared_ptr<const Bf16Tiles> pack(DenseView<const S> A) {
+Bf16Operator Bf16Operator::copy_of(DenseView<const float> A, double frob_sq) {
+  Bf16Operator out;
+  if (!amx_bf16_available() || A.rows == 0 || A.cols == 0) return out;
+#if LINALG_HAVE_AMX
   auto s = std::make_shared<Bf16Tiles>();
   s->m = A.rows;
   s->n = A.cols;
@@ -238,21 +229,12 @@ std::shared_ptr<const Bf16Tiles> pack(DenseView<const S> A) {
   s->np = round32(A.cols);
   s->rows_of_a = allocate(s->mp * s->np);
   s->rows_of_at = allocate(s->np * s->mp);
-#if LINALG_HAVE_AMX
-  pack_both(A, s->mp, s->np, s->rows_of_a.get(), s->rows_of_at.get(), convert32_avx512);
-#else
-  pack_both(A, s->mp, s->np, s->rows_of_a.get(), s->rows_of_at.get(), convert32_scalar);
-#endif
-  return s;
-}
-
-}  // namespace
-
-Bf16Operator Bf16Operator::copy_of(DenseView<const float> A, double frob_sq) {
-  Bf16Operator out;
-  if (!amx_bf16_available() || A.rows == 0 || A.cols == 0) return out;
-  out.s_ = pack(A);
+  pack_both(A, s->mp, s->np, s->rows_of_a.get(), s->rows_of_at.get());
+  out.s_ = std::move(s);
   out.frob_sq_ = frob_sq;
+#else
+  (void)frob_sq;
+#endif
   return out;
 }
 
@@ -262,10 +244,10 @@ index_t Bf16Operator::cols() const { return transposed_ ? s_->m : s_->n; }
 void Bf16Operator::apply_oriented(bool tr, DenseView<const float> X, DenseView<float> Y) const {
   require(!Y.trans, "Bf16Operator: Y must not be transposed");
   const index_t R = tr ? s_->n : s_->m, K = tr ? s_->m : s_->n;
-  const index_t rp = tr ? s_->np : s_->mp, kp = tr ? s_->mp : s_->np;
   require(Y.rows == R && X.rows == K && Y.cols == X.cols, "Bf16Operator: shape mismatch");
   if (Y.rows == 0 || Y.cols == 0) return;
 #if LINALG_HAVE_AMX
+  const index_t rp = tr ? s_->np : s_->mp, kp = tr ? s_->mp : s_->np;
   const index_t N = X.cols, np = round32(N);
   Bf16Array B = allocate(kp * np);
   pack_right(B.get(), X, kp, np);
@@ -276,8 +258,7 @@ void Bf16Operator::apply_oriented(bool tr, DenseView<const float> X, DenseView<f
   for (index_t j = 0; j < N; ++j)
     for (index_t i = 0; i < R; ++i) Y.data[i + j * Y.ld] = C[static_cast<std::size_t>(i * np + j)];
 #else
-  (void)X;
-  require(false, "Bf16Operator: built without AMX support");
+  require(false, "Bf16Operator: built without AMX support");  // copy_of made none
 #endif
 }
 

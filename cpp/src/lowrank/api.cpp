@@ -26,8 +26,12 @@ lowrank::SvdFactors<float> rsvd_fast(DenseView<const float> A, const lowrank::Rs
   const host::Host ctx;
   const host::Bf16Operator fast_A = host::Bf16Operator::copy_of(A, ctx.frobenius_sq(A));
   if (!fast_A.ok()) return {};
+  // One power step unless asked: the bfloat16 passes are cheap and the wider
+  // basis (k/4 extra columns) makes up for a second step (RESULTS.md, weights).
+  lowrank::RsvdOptions o = opt;
+  if (o.power_iters < 0) o.power_iters = 1;
   lowrank::SvdFactors<float> f =
-      lowrank::rsvd_refined(ctx, host::Bf16Host{}, lowrank::Operator<float>(A), fast_A, opt, rep, min_rel_error, used,
+      lowrank::rsvd_refined(ctx, host::Bf16Host{}, lowrank::Operator<float>(A), fast_A, o, rep, min_rel_error, used,
                             progress, /*extra_div=*/4);
   if (used) rep.fast_products = "bfloat16";
   return f;
