@@ -207,7 +207,12 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
     if (mat[0] == "dense" and precision == "mixed" and tol is None and m * n >= _MIXED_MIN_ENTRIES
             and min(m, n) >= _MIXED_MIN_SIDE):
         if mat[1].dtype == np.float32 and _core.amx_bf16_available():
-            out = _core.rsvd_dense_fast(mat[1], **opts, min_rel_error=_BF16_MIN_REL_ERROR)
+            # The AMX kernels run on the core's OpenMP threads, which also
+            # run the BLAS calls in row blocks: one BLAS thread, so that
+            # OpenBLAS's idle workers do not spin on their cores
+            # (host/split_host.hpp).
+            with one_blas_thread():
+                out = _core.rsvd_dense_fast(mat[1], **opts, min_rel_error=_BF16_MIN_REL_ERROR)
         elif mat[1].dtype == np.float64:
             # float32 range finder, as the CUDA context's float64 "mixed" (same
             # seed, same answer on both: tests/test_gpu_rsvd.py)

@@ -109,3 +109,26 @@ def test_mixed_float64_keeps_the_float32_range_finder():
     res = linalg.rsvd(A, 20, seed=1, precision="mixed", method="subspace", power_iters=1)
     assert res.info["mixed_precision"] and res.info["fast_products"] == "float32"
     assert res.U.dtype == np.float64
+
+
+def test_mixed_float32_cpu_row_blocked_blas():
+    # Tall enough that the BLAS calls of the bfloat16 path are cut into row
+    # blocks on the OpenMP threads (host/split_host.hpp: >= 2 x 2048 rows):
+    # the answer is as accurate as float32's and the same on 1 and 2 threads.
+    m, n, k = 9000, 1200, 100
+    s = 1.0 / np.arange(1, n + 1)
+    A = spectrum_matrix(m, n, s, seed=4)
+    runs = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="openmp"):
+            runs.append(linalg.rsvd(A, k, seed=1, precision="mixed"))
+    res = runs[1]
+    assert res.info["mixed_precision"] == AMX  # without AMX: the float32 run
+    np.testing.assert_array_equal(runs[0].S, runs[1].S)
+    np.testing.assert_array_equal(runs[0].U, runs[1].U)
+    np.testing.assert_array_equal(runs[0].Vh, runs[1].Vh)
+    best = np.sqrt(np.sum(s[k:] ** 2))
+    err = np.linalg.norm(A.astype(np.float64) - (res.U * res.S) @ res.Vh)
+    assert err / best < 1.01
+    np.testing.assert_allclose(res.U.T @ res.U, np.eye(k), atol=1e-5)
+    np.testing.assert_allclose(res.Vh @ res.Vh.T, np.eye(k), atol=1e-5)

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "linalg/core/errors.hpp"
 
@@ -76,43 +77,89 @@ inline float at(const DenseView<const float>& v, index_t i, index_t j) {
 
 // 32 float32 -> bfloat16 (round to nearest even) in one instruction; every
 // AMX-BF16 CPU has AVX512-BF16.
-__attribute__((target("avx512f,avx512bf16"))) void convert32(const float* f, std::uint16_t* h) {
+__attribute__((target("avx512f,avx512bf16"))) inline void convert32(const float* f, std::uint16_t* h) {
   const __m512bh v = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(f + 16), _mm512_loadu_ps(f));
   _mm512_storeu_si512(h, (__m512i)v);
+}
+
+// out (16 x 16, rows of stride ldo) = in^T (rows of stride ldi), float32:
+// four rounds of two-source permutes, each swapping the off-diagonal
+// b x b blocks of every 2b x 2b block (b = 8, 4, 2, 1).
+__attribute__((target("avx512f"))) inline void transpose16(const float* in, index_t ldi, float* out, index_t ldo) {
+  __m512 r[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(in + i * ldi);
+  for (int b = 8; b >= 1; b /= 2) {
+    alignas(64) int lo[16], hi[16];
+    for (int j = 0; j < 16; ++j) {
+      lo[j] = (j & b) ? 16 + j - b : j;  // row i: its own left part, row i+b's left part on the right
+      hi[j] = (j & b) ? 16 + j : j + b;  // row i+b: row i's right part on the left, its own right part
+    }
+    const __m512i ilo = _mm512_load_si512(lo), ihi = _mm512_load_si512(hi);
+    for (int i = 0; i < 16; ++i) {
+      if (i & b) continue;
+      const __m512 a = r[i], c = r[i + b];
+      r[i] = _mm512_permutex2var_ps(a, ilo, c);
+      r[i + b] = _mm512_permutex2var_ps(a, ihi, c);
+    }
+  }
+  for (int i = 0; i < 16; ++i) _mm512_storeu_ps(out + i * ldo, r[i]);
+}
+
+// One 32 x 32 block of A at (i0, j0) into both copies (see pack_both);
+// returns the sum of its squares. f holds the block by rows, ft by columns;
+// whichever the layout of A gives contiguously is copied, the other is its
+// transpose.
+__attribute__((target("avx512f,avx512bf16"))) double pack_block(const DenseView<const float>& A, index_t i0,
+                                                                index_t j0, index_t bi, index_t bj,
+                                                                std::uint16_t* rows_of_a, std::uint16_t* rows_of_at) {
+  alignas(64) float f[32][32], ft[32][32];  // f[r][c] = ft[c][r] = A(i0 + r, j0 + c)
+  alignas(64) std::uint16_t h[32][32];
+  const index_t rn = std::min<index_t>(32, A.rows - i0), cn = std::min<index_t>(32, A.cols - j0);
+  float(&src)[32][32] = A.trans ? f : ft;  // rows of A contiguous: f; columns: ft
+  float(&dst)[32][32] = A.trans ? ft : f;
+  const index_t outer = A.trans ? rn : cn, inner = A.trans ? cn : rn;
+  const float* base = A.trans ? A.data + i0 * A.ld + j0 : A.data + i0 + j0 * A.ld;
+  if (outer < 32 || inner < 32) std::memset(src, 0, sizeof(src));
+  for (index_t r = 0; r < outer; ++r) std::memcpy(src[r], base + r * A.ld, sizeof(float) * inner);
+  for (int bi16 = 0; bi16 < 2; ++bi16)
+    for (int bj16 = 0; bj16 < 2; ++bj16) transpose16(&src[16 * bi16][16 * bj16], 32, &dst[16 * bj16][16 * bi16], 32);
+  __m512d acc0 = _mm512_setzero_pd(), acc1 = _mm512_setzero_pd();
+  for (int r = 0; r < 32; ++r)
+    for (int c = 0; c < 32; c += 16) {  // (maskz: GCC 12 warns on the unmasked form's undefined source)
+      const __m512d lo = _mm512_maskz_cvtps_pd(0xff, _mm256_load_ps(&f[r][c]));
+      const __m512d hi = _mm512_maskz_cvtps_pd(0xff, _mm256_load_ps(&f[r][c + 8]));
+      acc0 = _mm512_fmadd_pd(lo, lo, acc0);
+      acc1 = _mm512_fmadd_pd(hi, hi, acc1);
+    }
+  // rows_of_a: tiles (i0/16 + t, j0/32), t = 0, 1: row r of the tile is row 16 t + r of the block.
+  for (index_t r = 0; r < 32; ++r) convert32(f[r], h[r]);
+  std::memcpy(rows_of_a + ((i0 / 16) * bj + j0 / 32) * kTile, h[0], sizeof(std::uint16_t) * kTile);
+  std::memcpy(rows_of_a + ((i0 / 16 + 1) * bj + j0 / 32) * kTile, h[16], sizeof(std::uint16_t) * kTile);
+  // rows_of_at: tiles (j0/16 + t, i0/32): row r of the tile is column 16 t + r of the block.
+  for (index_t c = 0; c < 32; ++c) convert32(ft[c], h[c]);
+  std::memcpy(rows_of_at + ((j0 / 16) * bi + i0 / 32) * kTile, h[0], sizeof(std::uint16_t) * kTile);
+  std::memcpy(rows_of_at + ((j0 / 16 + 1) * bi + i0 / 32) * kTile, h[16], sizeof(std::uint16_t) * kTile);
+  alignas(64) double lanes[8];
+  _mm512_store_pd(lanes, _mm512_add_pd(acc0, acc1));
+  return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
 }
 
 // Both left-operand copies of A in one pass over it, 32 x 32 blocks at a
 // time: rows_of_a holds A (mp x np) as 16 x 32 tiles, tile (ib, kb) at
 // (ib * np / 32 + kb) * kTile with entry (r, c) at r * 32 + c; rows_of_at
-// holds A^T (np x mp) the same way. Padding is zero.
-void pack_both(const DenseView<const float>& A, index_t mp, index_t np, std::uint16_t* rows_of_a,
-               std::uint16_t* rows_of_at) {
-  const index_t m = A.rows, n = A.cols, bi = mp / 32, bj = np / 32;
+// holds A^T (np x mp) the same way. Padding is zero. Returns ||A||_F^2 (of
+// the float32 entries), summed per block and then in block order: one read
+// of A for both, and the same sum whatever the thread count.
+double pack_both(const DenseView<const float>& A, index_t mp, index_t np, std::uint16_t* rows_of_a,
+                 std::uint16_t* rows_of_at) {
+  const index_t bi = mp / 32, bj = np / 32;
+  std::vector<double> block_sq(static_cast<std::size_t>(bi * bj));
 #pragma omp parallel for schedule(static)
-  for (index_t b = 0; b < bi * bj; ++b) {
-    const index_t i0 = (b / bj) * 32, j0 = (b % bj) * 32;
-    alignas(64) float f[32][32];  // f[r][c] = A(i0 + r, j0 + c)
-    alignas(64) std::uint16_t h[32][32];
-    for (index_t r = 0; r < 32; ++r)
-      for (index_t c = 0; c < 32; ++c) f[r][c] = 0.0f;
-    const index_t rn = std::min<index_t>(32, m - i0), cn = std::min<index_t>(32, n - j0);
-    if (A.trans) {  // rows of A contiguous
-      for (index_t r = 0; r < rn; ++r) std::memcpy(f[r], A.data + (i0 + r) * A.ld + j0, sizeof(float) * cn);
-    } else {
-      for (index_t c = 0; c < cn; ++c)
-        for (index_t r = 0; r < rn; ++r) f[r][c] = A.data[(i0 + r) + (j0 + c) * A.ld];
-    }
-    for (index_t r = 0; r < 32; ++r) convert32(f[r], h[r]);
-    // rows_of_a: tiles (i0/16 + t, j0/32), t = 0, 1: row r of the tile is h[16 t + r].
-    for (index_t t = 0; t < 2; ++t)
-      std::memcpy(rows_of_a + ((i0 / 16 + t) * bj + j0 / 32) * kTile, h[16 * t], sizeof(std::uint16_t) * kTile);
-    // rows_of_at: tiles (j0/16 + t, i0/32): entry (r, c) = A(i0 + c, j0 + 16 t + r) = h[c][16 t + r].
-    for (index_t t = 0; t < 2; ++t) {
-      std::uint16_t* dst = rows_of_at + ((j0 / 16 + t) * bi + i0 / 32) * kTile;
-      for (index_t r = 0; r < 16; ++r)
-        for (index_t c = 0; c < 32; ++c) dst[r * 32 + c] = h[c][16 * t + r];
-    }
-  }
+  for (index_t b = 0; b < bi * bj; ++b)
+    block_sq[b] = pack_block(A, (b / bj) * 32, (b % bj) * 32, bi, bj, rows_of_a, rows_of_at);
+  double total = 0.0;
+  for (double v : block_sq) total += v;
+  return total;
 }
 
 // The right operand X (K x N logical, any layout) as VNNI tiles, padded to
@@ -218,7 +265,7 @@ bool amx_bf16_available() {
 #endif
 }
 
-Bf16Operator Bf16Operator::copy_of(DenseView<const float> A, double frob_sq) {
+Bf16Operator Bf16Operator::copy_of(DenseView<const float> A) {
   Bf16Operator out;
   if (!amx_bf16_available() || A.rows == 0 || A.cols == 0) return out;
 #if LINALG_HAVE_AMX
@@ -229,11 +276,8 @@ Bf16Operator Bf16Operator::copy_of(DenseView<const float> A, double frob_sq) {
   s->np = round32(A.cols);
   s->rows_of_a = allocate(s->mp * s->np);
   s->rows_of_at = allocate(s->np * s->mp);
-  pack_both(A, s->mp, s->np, s->rows_of_a.get(), s->rows_of_at.get());
+  out.frob_sq_ = pack_both(A, s->mp, s->np, s->rows_of_a.get(), s->rows_of_at.get());
   out.s_ = std::move(s);
-  out.frob_sq_ = frob_sq;
-#else
-  (void)frob_sq;
 #endif
   return out;
 }
@@ -253,10 +297,13 @@ void Bf16Operator::apply_oriented(bool tr, DenseView<const float> X, DenseView<f
   pack_right(B.get(), X, kp, np);
   std::unique_ptr<float[]> C(new float[static_cast<std::size_t>(rp * np)]);
   tile_product(tr ? s_->rows_of_at.get() : s_->rows_of_a.get(), B.get(), C.get(), rp, kp, np);
-  // Row-major C -> column-major Y.
+  // Row-major C -> column-major Y, 64 rows of C (in cache) at a time.
 #pragma omp parallel for schedule(static)
-  for (index_t j = 0; j < N; ++j)
-    for (index_t i = 0; i < R; ++i) Y.data[i + j * Y.ld] = C[static_cast<std::size_t>(i * np + j)];
+  for (index_t i0 = 0; i0 < R; i0 += 64) {
+    const index_t i1 = std::min(R, i0 + 64);
+    for (index_t j = 0; j < N; ++j)
+      for (index_t i = i0; i < i1; ++i) Y.data[i + j * Y.ld] = C[static_cast<std::size_t>(i * np + j)];
+  }
 #else
   require(false, "Bf16Operator: built without AMX support");  // copy_of made none
 #endif

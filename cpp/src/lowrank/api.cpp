@@ -23,8 +23,9 @@ lowrank::SvdFactors<float> rsvd_fast(DenseView<const float> A, const lowrank::Rs
                                      const lowrank::Progress& progress) {
   used = false;
   if (!host::amx_bf16_available()) return {};
-  const host::Host ctx;
-  const host::Bf16Operator fast_A = host::Bf16Operator::copy_of(A, ctx.frobenius_sq(A));
+  // SciPy's BLAS runs one thread here (linalg/rsvd.py): see split_host.hpp.
+  const host::SplitHost ctx;
+  const host::Bf16Operator fast_A = host::Bf16Operator::copy_of(A);
   if (!fast_A.ok()) return {};
   // One power step unless asked: the bfloat16 passes are cheap and the wider
   // basis (k/4 extra columns) makes up for a second step (RESULTS.md, weights).
@@ -39,7 +40,7 @@ lowrank::SvdFactors<float> rsvd_fast(DenseView<const float> A, const lowrank::Rs
 
 Matrix<float> bf16_product(DenseView<const float> A, DenseView<const float> X, bool transpose, int repeats,
                            bool& available) {
-  const host::Bf16Operator op = host::Bf16Operator::copy_of(A, 0.0);
+  const host::Bf16Operator op = host::Bf16Operator::copy_of(A);
   available = op.ok();
   if (!available) return {};
   Matrix<float> Y(transpose ? A.cols : A.rows, X.cols);

@@ -20,7 +20,7 @@
 #include <memory>
 
 #include "linalg/core/view.hpp"
-#include "linalg/host/context.hpp"
+#include "linalg/host/split_host.hpp"
 
 namespace linalg::host {
 
@@ -29,7 +29,9 @@ bool amx_bf16_available();
 
 // The host context whose products are bfloat16's (2^-8 relative): the
 // range finder then runs separate power steps (subspace_iteration.hpp).
-struct Bf16Host : Host {
+// Its BLAS calls are split over the OpenMP threads (split_host.hpp): the
+// AMX kernels run on those threads, between the range finder's BLAS calls.
+struct Bf16Host : SplitHost {
   template <class T>
   static constexpr double product_epsilon() { return 0x1p-8; }
 };
@@ -40,9 +42,10 @@ class Bf16Operator {
  public:
   using value_type = float;
 
-  // The bfloat16 copy of A (any layout) with its squared Frobenius norm;
-  // empty (ok() false) where AMX is not available.
-  static Bf16Operator copy_of(DenseView<const float> A, double frob_sq);
+  // The bfloat16 copy of A (any layout), with the squared Frobenius norm of
+  // the float32 A taken in the same read; empty (ok() false) where AMX is
+  // not available.
+  static Bf16Operator copy_of(DenseView<const float> A);
 
   bool ok() const { return static_cast<bool>(s_); }
   index_t rows() const;
