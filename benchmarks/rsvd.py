@@ -85,9 +85,11 @@ def ours_cases(ours, k, full_precision=False):
     """``linalg.rsvd``: auto, subspace with 1–3 and Krylov with 1–4 power iterations.
 
     With ``full_precision`` (dense float64) also auto with ``precision="mixed"``
-    (basis found in float32, one float64 pass) when ``ours`` takes that argument;
-    for dense float32 ``precision="mixed"`` with one and two power steps (the
-    range finder in bfloat16 on the AMX units where the CPU has them).
+    (basis found in float32, one float64 pass) and ``precision="low"`` with one
+    and two power steps (the range finder in bfloat16 on the AMX units where
+    the CPU has them, one float64 pass) when ``ours`` takes that argument; for
+    dense float32 ``precision="mixed"`` (the same bfloat16 range finder) with
+    one and two power steps.
     """
     settings = [("auto", {})]
     try:
@@ -96,6 +98,7 @@ def ours_cases(ours, k, full_precision=False):
         takes = False
     if full_precision == "float64" and takes:
         settings.append(("auto, precision=mixed", {"precision": "mixed"}))
+        settings += [(f"low p={p}", dict(precision="low", method="subspace", power_iters=p)) for p in (1, 2)]
     if full_precision == "float32" and takes:
         settings += [(f"mixed p={p}", dict(precision="mixed", method="subspace", power_iters=p)) for p in (1, 2)]
     settings += [(f"subspace p={p}", dict(method="subspace", power_iters=p)) for p in (1, 2, 3)]

@@ -25,7 +25,7 @@ def _info() -> int:
             print(f"  {pool['user_api']:7s} {pool.get('internal_api', ''):9s} threads={pool['num_threads']:<3d}"
                   f" {os.path.basename(pool['filepath'])}")
     print(f"CPU cores: {os.cpu_count()}   numpy {np.__version__}   scipy {scipy.__version__}")
-    amx = "yes (float32 rsvd precision='mixed' runs its range finder in bfloat16)" if _core.amx_bf16_available() \
+    amx = "yes (rsvd precision='mixed' for float32, 'low' for any dtype: bfloat16 range finder)" if _core.amx_bf16_available() \
         else "no"
     print(f"AMX-BF16 tile units: {amx}")
     from linalg import _device

@@ -11,7 +11,7 @@ from ._results import ErrorEstimate, SVDResult
 from ._validate import as_matrix, as_seed, check_choice, check_int, shape_of
 
 METHODS = ("auto", "subspace", "krylov")
-PRECISIONS = ("full", "mixed")
+PRECISIONS = ("full", "mixed", "low")
 # Mixed precision pays off once A is large; below this the float32 copy and
 # the extra float64 pass cost more than they save.
 _MIXED_MIN_ENTRIES = 4_000_000
@@ -113,7 +113,7 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         Reject NaN/Inf before any work.
     progress : bool or callable, default False
         Print a line per pass to stderr, or call ``progress(step, total, what)``.
-    precision : {"full", "mixed"}, default "full"
+    precision : {"full", "mixed", "low"}, default "full"
         "full" works in A's precision. "mixed" (large dense float64 A: at
         least 4e6 entries, both sides >= 500; fixed rank) finds the basis in
         float32 on a float32 copy of A (half of A's memory, released before
@@ -148,7 +148,14 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         float32. The float64 "mixed" pays off where float32 GEMMs run at
         twice the float64 rate; with SciPy's OpenBLAS on 2 cores the skinny
         float32 products do not, and it measured slower than "full"
-        (benchmarks/RESULTS.md, P1).
+        (benchmarks/RESULTS.md, P1). "low" takes the 16-bit range finder
+        whatever A's type: for float32 A it is "mixed"; for float64 A on an
+        AMX CPU the bfloat16 copy (rounded via float32; half of A's memory)
+        finds the basis and the one exact pass is float64 (kept where the
+        relative error is at least 5e-3, else "mixed", else "full"); on
+        the GPU float64 A has no float16 path yet and "low" runs as
+        "mixed" there, so CPU and GPU answers for one seed agree to
+        rounding only for "full" and "mixed".
 
     Returns
     -------
@@ -204,16 +211,16 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
             print(file=sys.stderr)
         return SVDResult(U, S, Vh, info)
     out = None
-    if (mat[0] == "dense" and precision == "mixed" and tol is None and m * n >= _MIXED_MIN_ENTRIES
+    if (mat[0] == "dense" and precision != "full" and tol is None and m * n >= _MIXED_MIN_ENTRIES
             and min(m, n) >= _MIXED_MIN_SIDE):
-        if mat[1].dtype == np.float32 and _core.amx_bf16_available():
+        if (mat[1].dtype == np.float32 or precision == "low") and _core.amx_bf16_available():
             # The AMX kernels run on the core's OpenMP threads, which also
             # run the BLAS calls in row blocks: one BLAS thread, so that
             # OpenBLAS's idle workers do not spin on their cores
             # (host/split_host.hpp).
             with one_blas_thread():
                 out = _core.rsvd_dense_fast(mat[1], **opts, min_rel_error=_BF16_MIN_REL_ERROR)
-        elif mat[1].dtype == np.float64:
+        if out is None and mat[1].dtype == np.float64:
             # float32 range finder, as the CUDA context's float64 "mixed" (same
             # seed, same answer on both: tests/test_gpu_rsvd.py)
             out = _core.rsvd_dense_mixed(mat[1], **opts, min_rel_error=_MIXED_MIN_REL_ERROR)
@@ -251,9 +258,11 @@ def _rsvd_device_call(mat, opts, precision, m, n, tol):
         stream, dev = _device.stream_and_device(a)
         out = None
         big = tol is None and m * n >= _MIXED_MIN_ENTRIES and min(m, n) >= _MIXED_MIN_SIDE
-        if precision == "mixed" and big and a.dtype == np.float64:
+        # "low" on the GPU: float16 products for float32 A; float64 A has no
+        # float16 path here yet and takes "mixed"'s float32 products.
+        if precision != "full" and big and a.dtype == np.float64:
             out = _core.cuda_rsvd_dense_mixed(a, stream, dev, **opts, min_rel_error=_MIXED_MIN_REL_ERROR)
-        elif precision == "mixed" and big and a.dtype == np.float32:
+        elif precision != "full" and big and a.dtype == np.float32:
             out = _core.cuda_rsvd_dense_fast(a, stream, dev, **opts, min_rel_error=_TF32_MIN_REL_ERROR)
         return out if out is not None else _core.cuda_rsvd_dense(a, stream, dev, **opts)
     data, indices, indptr, stored = mat[1]

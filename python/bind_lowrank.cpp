@@ -144,8 +144,8 @@ void bind_dtype(nb::module_& m) {
 
 // The rsvd variants whose basis comes from lower-precision products
 // (rsvd_mixed: float32 for float64 A; rsvd_fast: bfloat16 on the AMX units
-// for float32 A): None when AMX is missing or their guard asks for a
-// full-precision rerun.
+// for float32 and float64 A): None when AMX is missing or their guard asks
+// for a full-precision rerun.
 template <class T, lowrank::SvdFactors<T> (*Solver)(DenseView<const T>, const lowrank::RsvdOptions&,
                                                    lowrank::RsvdReport&, double, bool&, const lowrank::Progress&)>
 nb::object rsvd_refined(const py::In2<T>& a, index_t rank, double tol, index_t oversample, int power_iters,
@@ -173,6 +173,8 @@ void bind_lowrank(nb::module_& m) {
   m.def("rsvd_dense_mixed", &rsvd_refined<double, &rsvd_mixed>, nb::arg("a"), LINALG_OPTION_ARGS,
         nb::arg("min_rel_error"));
   m.def("rsvd_dense_fast", &rsvd_refined<float, &rsvd_fast>, nb::arg("a"), LINALG_OPTION_ARGS,
+        nb::arg("min_rel_error"));
+  m.def("rsvd_dense_fast", &rsvd_refined<double, &rsvd_fast>, nb::arg("a"), LINALG_OPTION_ARGS,
         nb::arg("min_rel_error"));
   m.def("bf16_product",
         [](const py::In2<float>& a, const py::In2<float>& x, bool transpose, int repeats) -> nb::object {

@@ -132,3 +132,49 @@ def test_mixed_float32_cpu_row_blocked_blas():
     assert err / best < 1.01
     np.testing.assert_allclose(res.U.T @ res.U, np.eye(k), atol=1e-5)
     np.testing.assert_allclose(res.Vh @ res.Vh.T, np.eye(k), atol=1e-5)
+
+
+def test_low_float64_cpu_bfloat16_range_finder_and_float64_pass():
+    # precision="low" for float64: the bfloat16 range finder (on AMX) and one
+    # float64 pass - float64 factors, float64 orthonormality, the accuracy of
+    # the float64 run; the same on 1 and 2 threads. Without AMX: "mixed".
+    m, n, k = 9000, 1200, 100
+    s = 1.0 / np.arange(1, n + 1)
+    A = spectrum_matrix(m, n, s, seed=5).astype(np.float64)
+    runs = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="openmp"):
+            runs.append(linalg.rsvd(A, k, seed=2, precision="low"))
+    res = runs[1]
+    assert res.info["mixed_precision"]
+    assert res.info["fast_products"] == ("bfloat16" if AMX else "float32")
+    assert res.U.dtype == np.float64 and res.S.dtype == np.float64 and res.Vh.dtype == np.float64
+    np.testing.assert_array_equal(runs[0].S, runs[1].S)
+    np.testing.assert_array_equal(runs[0].U, runs[1].U)
+    best = np.sqrt(np.sum(s[k:] ** 2))
+    err = np.linalg.norm(A - (res.U * res.S) @ res.Vh)
+    full = linalg.rsvd(A, k, seed=2, method="subspace", power_iters=1)
+    assert err / best < 1.01
+    assert err <= np.linalg.norm(A - (full.U * full.S) @ full.Vh)  # one power step in float64 does worse
+    np.testing.assert_allclose(res.U.T @ res.U, np.eye(k), atol=1e-13)
+    np.testing.assert_allclose(res.Vh @ res.Vh.T, np.eye(k), atol=1e-13)
+    # the norm the guard uses is the float64 A's, not its rounded copy's
+    assert res.info["frob_sq"] == pytest.approx(np.sum(A * A), rel=1e-12)
+
+
+def test_low_float64_guard_falls_back_to_mixed_then_full():
+    # Relative error ~1e-5 is below both guards (bfloat16 5e-3, float32
+    # 1e-3): "full". At ~2e-3 only the bfloat16 guard refuses: "mixed".
+    m, n = 4000, 1000
+    s = np.exp(-np.arange(1, n + 1) / 4.0)
+    A = spectrum_matrix(m, n, s).astype(np.float64)
+    res = linalg.rsvd(A, 40, seed=1, precision="low")
+    assert not res.info["mixed_precision"]
+    s2 = 1.0 / np.arange(1, n + 1) ** 2.0
+    A2 = spectrum_matrix(m, n, s2).astype(np.float64)
+    k2 = 40
+    rel = np.sqrt(np.sum(s2[k2:] ** 2) / np.sum(s2 ** 2))
+    assert 1e-3 < rel < 5e-3
+    res2 = linalg.rsvd(A2, k2, seed=1, precision="low")
+    assert res2.info["mixed_precision"] and res2.info["fast_products"] == "float32"
+

@@ -474,7 +474,7 @@ def test_mixed_precision_falls_back_when_error_is_tiny():
 
 
 def test_precision_bad_value():
-    with pytest.raises(ValueError, match=r"precision must be one of 'full', 'mixed'; got 'half'"):
+    with pytest.raises(ValueError, match=r"precision must be one of 'full', 'mixed', 'low'; got 'half'"):
         linalg.rsvd(A_OK, 2, precision="half")
 
 

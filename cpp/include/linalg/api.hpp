@@ -22,13 +22,18 @@ lowrank::SvdFactors<double> rsvd_mixed(DenseView<const double> A, const lowrank:
                                        lowrank::RsvdReport& rep, double min_rel_error, bool& used,
                                        const lowrank::Progress& progress);
 
-// Float32 dense rsvd whose range finder runs on a bfloat16 copy of A on
-// the CPU's AMX units (host/bf16_operator.hpp; one power step unless
-// opt.power_iters says otherwise) followed by one exact float32 pass; `used` is false (result empty) without AMX, or when the
-// answer would be too accurate for bfloat16's products.
+// Dense rsvd whose range finder runs on a bfloat16 copy of A on the CPU's
+// AMX units (host/bf16_operator.hpp; one power step unless
+// opt.power_iters says otherwise) followed by one exact pass in A's type;
+// `used` is false (result empty) without AMX, or when the answer would be
+// too accurate for bfloat16's products. SciPy's BLAS must be held to one
+// thread around the call (host/split_host.hpp).
 lowrank::SvdFactors<float> rsvd_fast(DenseView<const float> A, const lowrank::RsvdOptions& opt,
                                      lowrank::RsvdReport& rep, double min_rel_error, bool& used,
                                      const lowrank::Progress& progress);
+lowrank::SvdFactors<double> rsvd_fast(DenseView<const double> A, const lowrank::RsvdOptions& opt,
+                                      lowrank::RsvdReport& rep, double min_rel_error, bool& used,
+                                      const lowrank::Progress& progress);
 
 // op(A) X through a bfloat16 copy of A on the AMX units (for tests and
 // benchmarks of host/bf16_operator.hpp), the product made `repeats` times

@@ -105,32 +105,50 @@ __attribute__((target("avx512f"))) inline void transpose16(const float* in, inde
   for (int i = 0; i < 16; ++i) _mm512_storeu_ps(out + i * ldo, r[i]);
 }
 
+// One stored row (or column) of a 32 x 32 block: `count` <= 32 entries
+// from p into out (float32, zero beyond count), their squares (of the
+// entries as given: float64 stays float64) added to acc.
+__attribute__((target("avx512f,avx512vl"))) inline void load_line(const float* p, index_t count, float* out,
+                                                                  __m512d& acc) {
+  for (index_t c = 0; c < 32; c += 8) {
+    const index_t left = std::clamp<index_t>(count - c, 0, 8);
+    const __m256 v = _mm256_maskz_loadu_ps(static_cast<__mmask8>((1u << left) - 1u), p + c);
+    _mm256_store_ps(out + c, v);
+    const __m512d d = _mm512_maskz_cvtps_pd(0xff, v);  // (maskz: GCC 12 warns on the unmasked form)
+    acc = _mm512_fmadd_pd(d, d, acc);
+  }
+}
+__attribute__((target("avx512f,avx512vl"))) inline void load_line(const double* p, index_t count, float* out,
+                                                                  __m512d& acc) {
+  for (index_t c = 0; c < 32; c += 8) {
+    const index_t left = std::clamp<index_t>(count - c, 0, 8);
+    const __m512d d = _mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << left) - 1u), p + c);
+    acc = _mm512_fmadd_pd(d, d, acc);
+    _mm256_store_ps(out + c, _mm512_maskz_cvtpd_ps(0xff, d));
+  }
+}
+
 // One 32 x 32 block of A at (i0, j0) into both copies (see pack_both);
 // returns the sum of its squares. f holds the block by rows, ft by columns;
-// whichever the layout of A gives contiguously is copied, the other is its
-// transpose.
-__attribute__((target("avx512f,avx512bf16"))) double pack_block(const DenseView<const float>& A, index_t i0,
-                                                                index_t j0, index_t bi, index_t bj,
-                                                                std::uint16_t* rows_of_a, std::uint16_t* rows_of_at) {
+// whichever the layout of A gives contiguously is loaded, the other is its
+// transpose. float64 entries are rounded to float32, then to bfloat16.
+template <class S>
+__attribute__((target("avx512f,avx512vl,avx512bf16"))) double pack_block(const DenseView<const S>& A, index_t i0,
+                                                                         index_t j0, index_t bi, index_t bj,
+                                                                         std::uint16_t* rows_of_a,
+                                                                         std::uint16_t* rows_of_at) {
   alignas(64) float f[32][32], ft[32][32];  // f[r][c] = ft[c][r] = A(i0 + r, j0 + c)
   alignas(64) std::uint16_t h[32][32];
   const index_t rn = std::min<index_t>(32, A.rows - i0), cn = std::min<index_t>(32, A.cols - j0);
   float(&src)[32][32] = A.trans ? f : ft;  // rows of A contiguous: f; columns: ft
   float(&dst)[32][32] = A.trans ? ft : f;
   const index_t outer = A.trans ? rn : cn, inner = A.trans ? cn : rn;
-  const float* base = A.trans ? A.data + i0 * A.ld + j0 : A.data + i0 + j0 * A.ld;
-  if (outer < 32 || inner < 32) std::memset(src, 0, sizeof(src));
-  for (index_t r = 0; r < outer; ++r) std::memcpy(src[r], base + r * A.ld, sizeof(float) * inner);
+  const S* base = A.trans ? A.data + i0 * A.ld + j0 : A.data + i0 + j0 * A.ld;
+  __m512d acc = _mm512_setzero_pd();
+  for (index_t r = 0; r < outer; ++r) load_line(base + r * A.ld, inner, src[r], acc);
+  for (index_t r = outer; r < 32; ++r) std::memset(src[r], 0, sizeof(src[r]));
   for (int bi16 = 0; bi16 < 2; ++bi16)
     for (int bj16 = 0; bj16 < 2; ++bj16) transpose16(&src[16 * bi16][16 * bj16], 32, &dst[16 * bj16][16 * bi16], 32);
-  __m512d acc0 = _mm512_setzero_pd(), acc1 = _mm512_setzero_pd();
-  for (int r = 0; r < 32; ++r)
-    for (int c = 0; c < 32; c += 16) {  // (maskz: GCC 12 warns on the unmasked form's undefined source)
-      const __m512d lo = _mm512_maskz_cvtps_pd(0xff, _mm256_load_ps(&f[r][c]));
-      const __m512d hi = _mm512_maskz_cvtps_pd(0xff, _mm256_load_ps(&f[r][c + 8]));
-      acc0 = _mm512_fmadd_pd(lo, lo, acc0);
-      acc1 = _mm512_fmadd_pd(hi, hi, acc1);
-    }
   // rows_of_a: tiles (i0/16 + t, j0/32), t = 0, 1: row r of the tile is row 16 t + r of the block.
   for (index_t r = 0; r < 32; ++r) convert32(f[r], h[r]);
   std::memcpy(rows_of_a + ((i0 / 16) * bj + j0 / 32) * kTile, h[0], sizeof(std::uint16_t) * kTile);
@@ -140,7 +158,7 @@ __attribute__((target("avx512f,avx512bf16"))) double pack_block(const DenseView<
   std::memcpy(rows_of_at + ((j0 / 16) * bi + i0 / 32) * kTile, h[0], sizeof(std::uint16_t) * kTile);
   std::memcpy(rows_of_at + ((j0 / 16 + 1) * bi + i0 / 32) * kTile, h[16], sizeof(std::uint16_t) * kTile);
   alignas(64) double lanes[8];
-  _mm512_store_pd(lanes, _mm512_add_pd(acc0, acc1));
+  _mm512_store_pd(lanes, acc);
   return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
 }
 
@@ -148,9 +166,10 @@ __attribute__((target("avx512f,avx512bf16"))) double pack_block(const DenseView<
 // time: rows_of_a holds A (mp x np) as 16 x 32 tiles, tile (ib, kb) at
 // (ib * np / 32 + kb) * kTile with entry (r, c) at r * 32 + c; rows_of_at
 // holds A^T (np x mp) the same way. Padding is zero. Returns ||A||_F^2 (of
-// the float32 entries), summed per block and then in block order: one read
-// of A for both, and the same sum whatever the thread count.
-double pack_both(const DenseView<const float>& A, index_t mp, index_t np, std::uint16_t* rows_of_a,
+// the entries as given), summed per block and then in block order: one
+// read of A for both, and the same sum whatever the thread count.
+template <class S>
+double pack_both(const DenseView<const S>& A, index_t mp, index_t np, std::uint16_t* rows_of_a,
                  std::uint16_t* rows_of_at) {
   const index_t bi = mp / 32, bj = np / 32;
   std::vector<double> block_sq(static_cast<std::size_t>(bi * bj));
@@ -265,7 +284,8 @@ bool amx_bf16_available() {
 #endif
 }
 
-Bf16Operator Bf16Operator::copy_of(DenseView<const float> A) {
+template <class S>
+Bf16Operator Bf16Operator::packed(DenseView<const S> A) {
   Bf16Operator out;
   if (!amx_bf16_available() || A.rows == 0 || A.cols == 0) return out;
 #if LINALG_HAVE_AMX
@@ -281,6 +301,9 @@ Bf16Operator Bf16Operator::copy_of(DenseView<const float> A) {
 #endif
   return out;
 }
+
+Bf16Operator Bf16Operator::copy_of(DenseView<const float> A) { return packed(A); }
+Bf16Operator Bf16Operator::copy_of(DenseView<const double> A) { return packed(A); }
 
 index_t Bf16Operator::rows() const { return transposed_ ? s_->n : s_->m; }
 index_t Bf16Operator::cols() const { return transposed_ ? s_->m : s_->n; }

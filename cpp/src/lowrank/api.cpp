@@ -18,24 +18,38 @@ lowrank::SvdFactors<double> rsvd_mixed(DenseView<const double> A, const lowrank:
   return lowrank::rsvd_mixed(host::Host{}, A, opt, rep, min_rel_error, used, progress);
 }
 
-lowrank::SvdFactors<float> rsvd_fast(DenseView<const float> A, const lowrank::RsvdOptions& opt,
-                                     lowrank::RsvdReport& rep, double min_rel_error, bool& used,
-                                     const lowrank::Progress& progress) {
+namespace {
+
+template <class T>
+lowrank::SvdFactors<T> rsvd_on_bf16(DenseView<const T> A, const lowrank::RsvdOptions& opt, lowrank::RsvdReport& rep,
+                                    double min_rel_error, bool& used, const lowrank::Progress& progress) {
   used = false;
   if (!host::amx_bf16_available()) return {};
-  // SciPy's BLAS runs one thread here (linalg/rsvd.py): see split_host.hpp.
-  const host::SplitHost ctx;
   const host::Bf16Operator fast_A = host::Bf16Operator::copy_of(A);
   if (!fast_A.ok()) return {};
   // One power step unless asked: the bfloat16 passes are cheap and the wider
   // basis (k/4 extra columns) makes up for a second step (RESULTS.md, weights).
   lowrank::RsvdOptions o = opt;
   if (o.power_iters < 0) o.power_iters = 1;
-  lowrank::SvdFactors<float> f =
-      lowrank::rsvd_refined(ctx, host::Bf16Host{}, lowrank::Operator<float>(A), fast_A, o, rep, min_rel_error, used,
-                            progress, /*extra_div=*/4);
+  // SciPy's BLAS runs one thread here (linalg/rsvd.py): see split_host.hpp.
+  lowrank::SvdFactors<T> f = lowrank::rsvd_refined(host::SplitHost{}, host::Bf16Host{}, lowrank::Operator<T>(A),
+                                                   fast_A, o, rep, min_rel_error, used, progress, /*extra_div=*/4);
   if (used) rep.fast_products = "bfloat16";
   return f;
+}
+
+}  // namespace
+
+lowrank::SvdFactors<float> rsvd_fast(DenseView<const float> A, const lowrank::RsvdOptions& opt,
+                                     lowrank::RsvdReport& rep, double min_rel_error, bool& used,
+                                     const lowrank::Progress& progress) {
+  return rsvd_on_bf16(A, opt, rep, min_rel_error, used, progress);
+}
+
+lowrank::SvdFactors<double> rsvd_fast(DenseView<const double> A, const lowrank::RsvdOptions& opt,
+                                      lowrank::RsvdReport& rep, double min_rel_error, bool& used,
+                                      const lowrank::Progress& progress) {
+  return rsvd_on_bf16(A, opt, rep, min_rel_error, used, progress);
 }
 
 Matrix<float> bf16_product(DenseView<const float> A, DenseView<const float> X, bool transpose, int repeats,

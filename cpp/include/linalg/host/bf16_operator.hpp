@@ -46,6 +46,9 @@ class Bf16Operator {
   // the float32 A taken in the same read; empty (ok() false) where AMX is
   // not available.
   static Bf16Operator copy_of(DenseView<const float> A);
+  // float64 A: each entry rounded to float32, then to bfloat16; the norm is
+  // the float64 A's.
+  static Bf16Operator copy_of(DenseView<const double> A);
 
   bool ok() const { return static_cast<bool>(s_); }
   index_t rows() const;
@@ -70,6 +73,8 @@ class Bf16Operator {
   }
 
  private:
+  template <class S>
+  static Bf16Operator packed(DenseView<const S> A);
   void apply_oriented(bool tr, DenseView<const float> X, DenseView<float> Y) const;
 
   std::shared_ptr<const Bf16Tiles> s_;

@@ -137,26 +137,30 @@ SvdFactors<T> rsvd_refined(const Ctx& ctx, const FastCtx& fast, const Operator<T
   so.frob_sq = frob_sq;
   SubspaceReport sr;
   PassCount count;
-  RowBasis<T> b = subspace_iteration(fast, FA, o.test_matrix, so, count, sr, 0.0, progress);
-  b.Y = Matrix<T>();
-  Matrix<T> V;
+  // The range finder works in the fast operator's type F (float32 for the
+  // GPU's float16/TF32 and the CPU's bfloat16 products, also when A is
+  // float64); exact_projection takes V to T.
+  using F = typename FastOp::value_type;
+  RowBasis<F> b = subspace_iteration(fast, FA, o.test_matrix, so, count, sr, 0.0, progress);
+  b.Y = Matrix<F>();
+  Matrix<F> V;
   if (L > l && b.ritz.rows() == L && static_cast<index_t>(b.ritz_values.size()) == L) {
-    V = Matrix<T>(n, l);
-    ctx.gemm(T(1), DenseView<const T>(b.W.view()), DenseView<const T>(b.ritz.view()).col_block(L - l, l), T(0),
+    V = Matrix<F>(n, l);
+    ctx.gemm(F(1), DenseView<const F>(b.W.view()), DenseView<const F>(b.ritz.view()).col_block(L - l, l), F(0),
              V.view());
     const double top = std::max(b.ritz_values[L - 1], 0.0);
-    std::vector<T> d(static_cast<std::size_t>(l));
+    std::vector<F> d(static_cast<std::size_t>(l));
     for (index_t j = 0; j < l; ++j) {
       const double lam = b.ritz_values[L - l + j];
-      d[j] = static_cast<T>(lam > 1e-30 * top && lam > 0.0 ? 1.0 / std::sqrt(lam) : 1.0);
+      d[j] = static_cast<F>(lam > 1e-30 * top && lam > 0.0 ? 1.0 / std::sqrt(lam) : 1.0);
     }
     ctx.scale_columns(V.view(), d.data());
   } else {
     V = std::move(b.W);
   }
-  b = RowBasis<T>();
-  SvdFactors<T> f = exact_projection(ctx, A, DenseView<const T>(V.view()), progress);
-  V = Matrix<T>();
+  b = RowBasis<F>();
+  SvdFactors<T> f = exact_projection(ctx, A, DenseView<const F>(V.view()), progress);
+  V = Matrix<F>();
   // The guard reads the exact pass's singular values: the energy the fast
   // products capture is itself only good to their ~1e-3 relative rounding,
   // which would blur relative errors below ~3e-2.
