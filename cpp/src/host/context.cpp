@@ -342,26 +342,45 @@ double Host::convert(DenseView<const S> src, DenseView<D> dst) const {
 template double Host::convert<double, float>(DenseView<const double>, DenseView<float>) const;
 template double Host::convert<float, double>(DenseView<const float>, DenseView<double>) const;
 
+namespace {
+
+// Whether any of a[0..m) has all exponent bits set (NaN or Inf): an integer
+// test over the bits vectorises, a floating-point one does not. Built for
+// AVX2 too (picked at load time): with SSE2 alone the scan of a float64 A
+// ran at half the memory bandwidth (20000 x 4000: 66 ms).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define LINALG_SCAN_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define LINALG_SCAN_CLONES
+#endif
+template <class T, class Bits>
+inline bool any_exponent_all_ones(const T* a, index_t m, Bits expo) {
+  static_assert(sizeof(T) == sizeof(Bits));
+  Bits hit = 0;
+  for (index_t i = 0; i < m; ++i) {
+    Bits b;
+    std::memcpy(&b, a + i, sizeof(T));
+    hit |= static_cast<Bits>((b & expo) == expo);
+  }
+  return hit != 0;
+}
+LINALG_SCAN_CLONES bool any_nonfinite(const float* a, index_t m) {
+  return any_exponent_all_ones(a, m, std::uint32_t(0x7f800000u));
+}
+LINALG_SCAN_CLONES bool any_nonfinite(const double* a, index_t m) {
+  return any_exponent_all_ones(a, m, std::uint64_t(0x7ff0000000000000ull));
+}
+#undef LINALG_SCAN_CLONES
+
+}  // namespace
+
 template <class T>
 bool Host::all_finite(DenseView<const T> X) const {
-  // A value is NaN or Inf exactly when its exponent bits are all ones; an
-  // integer OR over those bits vectorises, a floating-point test does not.
-  using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
-  const Bits expo = sizeof(T) == 4 ? Bits(0x7f800000u) : Bits(0x7ff0000000000000ull);
   const index_t m = X.stored_rows(), n = X.stored_cols();
   int bad = 0;
   // Small arrays: waking the thread team costs more than the scan.
 #pragma omp parallel for schedule(static) reduction(| : bad) if (m * n > 65536)
-  for (index_t j = 0; j < n; ++j) {
-    const T* a = X.data + j * X.ld;
-    Bits hit = 0;
-    for (index_t i = 0; i < m; ++i) {
-      Bits b;
-      std::memcpy(&b, a + i, sizeof(T));
-      hit |= static_cast<Bits>((b & expo) == expo);
-    }
-    bad |= hit ? 1 : 0;
-  }
+  for (index_t j = 0; j < n; ++j) bad |= any_nonfinite(X.data + j * X.ld, m) ? 1 : 0;
   return bad == 0;
 }
 
