@@ -540,10 +540,12 @@ def run_sparse(opts, ours, out):
         target["energy"] = auto.metric if auto is not None else ENERGY_FALLBACK
     print(f"   target energy for the peers' sweeps: {target['energy']:.4f}", flush=True)
     if "sklearn" in opts.peers:
-        vals = ["auto", 4, 10, 20, 40, 80] if opts.size == "full" else ["auto", 2, 4, 10, 20]
+        # from one power step up: the target energy is ours' auto's, which
+        # few steps may reach (the sweep stops at the first that does)
+        vals = ["auto", 1, 2, 3, 4, 10, 20, 40, 80] if opts.size == "full" else ["auto", 1, 2, 4, 10, 20]
         run.sweep(sklearn_cases(k, A.shape, vals, {"auto"}))
     if "torch" in opts.peers:
-        cases = torch_cases(k, [2, 4, 8, 16, 32], {2}, sparse=True)
+        cases = torch_cases(k, [1, 2, 3, 4, 8, 16, 32], {2}, sparse=True)
         run.sweep(cases, to_torch(A) if cases[0].fn else None)
     tgt = f"energy ≥ {target['energy']:.4f} − {ENERGY_TOL:g}"
     out += [head, f"Target: {tgt} (ours' auto energy unless --energy-target); "

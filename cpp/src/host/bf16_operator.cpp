@@ -181,6 +181,16 @@ double pack_both(const DenseView<const S>& A, index_t mp, index_t np, std::uint1
   return total;
 }
 
+// A full VNNI tile from 16 columns of a column-major X (x: the first
+// entry, ld: its column stride): each column's 32 entries are contiguous;
+// converted they are row c of a 16 x 16 matrix of bfloat16 pairs, whose
+// transpose is the tile.
+__attribute__((target("avx512f,avx512bf16"))) void vnni_tile(const float* x, index_t ld, std::uint16_t* t) {
+  alignas(64) std::uint16_t cols[16][32];
+  for (int c = 0; c < 16; ++c) convert32(x + c * ld, cols[c]);
+  transpose16(reinterpret_cast<const float*>(cols), 16, reinterpret_cast<float*>(t), 16);
+}
+
 // The right operand X (K x N logical, any layout) as VNNI tiles, padded to
 // kp x np: tile (kb, jb) at (kb * np / 16 + jb) * kTile, entry (r, c, e) =
 // X(kb * 32 + 2 r + e, jb * 16 + c) at r * 32 + 2 c + e.
@@ -190,6 +200,10 @@ void pack_right(std::uint16_t* out, DenseView<const float> X, index_t kp, index_
   for (index_t kb = 0; kb < kt; ++kb)
     for (index_t jb = 0; jb < nt; ++jb) {
       std::uint16_t* t = out + (kb * nt + jb) * kTile;
+      if (!X.trans && kb * 32 + 32 <= K && jb * 16 + 16 <= N) {  // the common case, vectorised
+        vnni_tile(X.data + kb * 32 + jb * 16 * X.ld, X.ld, t);
+        continue;
+      }
       for (index_t r = 0; r < 16; ++r)
         for (index_t c = 0; c < 16; ++c)
           for (index_t e = 0; e < 2; ++e) {
@@ -244,6 +258,19 @@ __attribute__((target("amx-tile,amx-bf16"))) void tile_product(const std::uint16
             _tile_loadd(3, c + 16 * np + 16, ldc);
           }
           for (index_t k = k0; k < k1; ++k) {
+            // The next step's tiles into L1 while this step's four products
+            // run (the tile loads, not the products, stalled the loop).
+            if (k + 1 < k1) {
+              const char* l0 = reinterpret_cast<const char*>(L + (ib * kt + k + 1) * kTile);
+              const char* l1 = reinterpret_cast<const char*>(L + ((ib + 1) * kt + k + 1) * kTile);
+              const char* b0 = reinterpret_cast<const char*>(B + ((k + 1) * nt + jb) * kTile);
+              for (int line = 0; line < 1024; line += 64) {
+                _mm_prefetch(l0 + line, _MM_HINT_T0);
+                _mm_prefetch(l1 + line, _MM_HINT_T0);
+                _mm_prefetch(b0 + line, _MM_HINT_T0);
+                _mm_prefetch(b0 + 1024 + line, _MM_HINT_T0);
+              }
+            }
             _tile_loadd(4, L + (ib * kt + k) * kTile, 64);
             _tile_loadd(5, L + ((ib + 1) * kt + k) * kTile, 64);
             _tile_loadd(6, B + (k * nt + jb) * kTile, 64);

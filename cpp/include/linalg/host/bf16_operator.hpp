@@ -34,6 +34,9 @@ bool amx_bf16_available();
 struct Bf16Host : SplitHost {
   template <class T>
   static constexpr double product_epsilon() { return 0x1p-8; }
+  // One CholeskyQR round per block of the range finder (orthonormalize.hpp):
+  // the products' 2^-8 rounding is far above what a second round corrects.
+  static constexpr bool kLooseBasis = true;
 };
 
 struct Bf16Tiles;  // the packed bfloat16 copies (bf16_operator.cpp)

@@ -64,7 +64,11 @@ bool float64_round(const Ctx& ctx, DenseView<float> X) {
     const index_t r = std::min(chunk, m - i0);
     const DenseView<double> xd = xd_all.row_block(0, r);
     ctx.convert(DenseView<const float>(X.row_block(i0, r)), xd);
-    ctx.gemm(1.0, DenseView<const double>(xd).t(), DenseView<const double>(xd), i0 == 0 ? 0.0 : 1.0, G.view());
+    if (r == m) {  // one chunk: the symmetric product, half gemm's flops (cholesky reads the upper triangle)
+      ctx.gram(DenseView<const double>(xd), G.view());
+    } else {
+      ctx.gemm(1.0, DenseView<const double>(xd).t(), DenseView<const double>(xd), i0 == 0 ? 0.0 : 1.0, G.view());
+    }
   }
   if (ctx.cholesky_upper(G.view()) != 0) return false;
   std::vector<double> diag(static_cast<std::size_t>(k));
@@ -86,6 +90,16 @@ bool float64_round(const Ctx& ctx, DenseView<float> X) {
   return true;
 }
 
+// Contexts whose products round far above float32 (the host's bfloat16
+// context) may say kLooseBasis: their range finder's blocks then get one
+// CholeskyQR round (float32 where R's diagonal puts kappa within
+// CholeskyQR2's first-round limit, else the float64 round), orthonormal to
+// ~1e-3 at worst - the products' own rounding - instead of to float32's.
+template <class Ctx, class = void>
+struct loose_basis : std::false_type {};
+template <class Ctx>
+struct loose_basis<Ctx, std::void_t<decltype(Ctx::kLooseBasis)>> : std::bool_constant<Ctx::kLooseBasis> {};
+
 template <class Ctx, class T>
 void orthonormalize(const Ctx& ctx, DenseView<T> X) {
   const index_t m = X.rows, k = X.cols;
@@ -104,6 +118,14 @@ void orthonormalize(const Ctx& ctx, DenseView<T> X) {
     }
     return dmin > 0.0 ? dmax / dmin : std::numeric_limits<double>::infinity();
   };
+  if constexpr (loose_basis<Ctx>::value && std::is_same_v<T, float>) {
+    ctx.gram(DenseView<const T>(X), G.view());
+    if (ctx.cholesky_upper(G.view()) == 0 && diag_ratio() < limit) {
+      ctx.solve_upper_right(DenseView<const T>(G.view()), X);
+      return;
+    }
+    if (float64_round(ctx, X)) return;
+  }
   for (int round = 0; round < 3; ++round) {
     ctx.gram(DenseView<const T>(X), G.view());
     if (round == 0) {
