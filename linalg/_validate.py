@@ -43,15 +43,17 @@ def as_matrix(A, name: str = "A", check_finite: bool = True, device: bool = Fals
     A = _float_dtype(A)
     if not (A.flags.f_contiguous or A.flags.c_contiguous or A.strides[0] == A.itemsize or A.strides[1] == A.itemsize):
         A = np.asfortranarray(A)  # neither axis has a unit stride: one copy
-    if check_finite and not _all_finite(A):
-        raise ValueError(f"{name} contains NaN or Inf (pass check_finite=False to skip this check)")
+    if check_finite:
+        check_all_finite(A, name)
     return ("dense", A)
 
 
-def _all_finite(A):
+def check_all_finite(A, name: str = "A") -> None:
+    """ValueError naming ``name`` if the float32/float64 ndarray A holds NaN or Inf."""
     from . import _core  # one threaded pass, no temporary of A's size
 
-    return _core.all_finite(A)
+    if not _core.all_finite(A):
+        raise ValueError(f"{name} contains NaN or Inf (pass check_finite=False to skip this check)")
 
 
 def _check_dtype(dtype, name):

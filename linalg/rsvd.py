@@ -8,7 +8,7 @@ import numpy as np
 from . import _core
 from ._blas import one_blas_thread
 from ._results import ErrorEstimate, SVDResult
-from ._validate import as_matrix, as_seed, check_choice, check_int, shape_of
+from ._validate import as_matrix, as_seed, check_all_finite, check_choice, check_int, shape_of
 
 METHODS = ("auto", "subspace", "krylov")
 PRECISIONS = ("full", "mixed", "low")
@@ -180,7 +180,11 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
     >>> linalg.rsvd(A, tol=1e-6, seed=1).S.shape
     (20,)
     """
-    mat = as_matrix(A, "A", check_finite, device=True)
+    # Dense NumPy input that may take the bfloat16 range finder is checked for
+    # NaN/Inf while the core copies it (one read of A fewer); every other
+    # path is checked here, before any work.
+    defer = bool(check_finite) and isinstance(A, np.ndarray) and precision != "full" and tol is None
+    mat = as_matrix(A, "A", check_finite and not defer, device=True)
     m, n = shape_of(mat)
     if (rank is None) == (tol is None) and not (rank is not None and tol is not None):
         raise ValueError("give exactly one of rank and tol (rank may also cap a tol run)")
@@ -211,15 +215,18 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
             print(file=sys.stderr)
         return SVDResult(U, S, Vh, info)
     out = None
-    if (mat[0] == "dense" and precision != "full" and tol is None and m * n >= _MIXED_MIN_ENTRIES
-            and min(m, n) >= _MIXED_MIN_SIDE):
-        if (mat[1].dtype == np.float32 or precision == "low") and _core.amx_bf16_available():
-            # The AMX kernels run on the core's OpenMP threads, which also
-            # run the BLAS calls in row blocks: one BLAS thread, so that
-            # OpenBLAS's idle workers do not spin on their cores
-            # (host/split_host.hpp).
-            with one_blas_thread():
-                out = _core.rsvd_dense_fast(mat[1], **opts, min_rel_error=_BF16_MIN_REL_ERROR)
+    big_dense = (mat[0] == "dense" and precision != "full" and tol is None and m * n >= _MIXED_MIN_ENTRIES
+                 and min(m, n) >= _MIXED_MIN_SIDE)
+    if big_dense and (mat[1].dtype == np.float32 or precision == "low") and _core.amx_bf16_available():
+        # The AMX kernels run on the core's OpenMP threads, which also run
+        # the BLAS calls in row blocks: one BLAS thread, so that OpenBLAS's
+        # idle workers do not spin on their cores (host/split_host.hpp).
+        with one_blas_thread():
+            out = _core.rsvd_dense_fast(mat[1], **opts, min_rel_error=_BF16_MIN_REL_ERROR, check_finite=defer)
+        defer = False  # checked while copied (raised there)
+    if defer:
+        check_all_finite(mat[1], "A")
+    if big_dense:
         if out is None and mat[1].dtype == np.float64:
             # float32 range finder, as the CUDA context's float64 "mixed" (same
             # seed, same answer on both: tests/test_gpu_rsvd.py)

@@ -145,12 +145,14 @@ void bind_dtype(nb::module_& m) {
 // The rsvd variants whose basis comes from lower-precision products
 // (rsvd_mixed: float32 for float64 A; rsvd_fast: bfloat16 on the AMX units
 // for float32 and float64 A): None when AMX is missing or their guard asks
-// for a full-precision rerun.
+// for a full-precision rerun. check_finite: they check A for NaN/Inf
+// themselves (the bfloat16 copy reads A anyway).
 template <class T, lowrank::SvdFactors<T> (*Solver)(DenseView<const T>, const lowrank::RsvdOptions&,
-                                                   lowrank::RsvdReport&, double, bool&, const lowrank::Progress&)>
+                                                   lowrank::RsvdReport&, double, bool&, const lowrank::Progress&,
+                                                   bool)>
 nb::object rsvd_refined(const py::In2<T>& a, index_t rank, double tol, index_t oversample, int power_iters,
                         const std::string& method, const std::string& sketch, int zeta, std::uint64_t seed,
-                        index_t block, nb::object progress, double min_rel_error) {
+                        index_t block, nb::object progress, double min_rel_error, bool check_finite) {
   Options o{rank, tol, oversample, power_iters, method, sketch, zeta, seed, block};
   lowrank::RsvdOptions c = to_core(o);
   lowrank::RsvdReport rep;
@@ -160,7 +162,7 @@ nb::object rsvd_refined(const py::In2<T>& a, index_t rank, double tol, index_t o
   lowrank::SvdFactors<T> f;
   {
     nb::gil_scoped_release release;
-    f = Solver(A, c, rep, min_rel_error, used, cb);
+    f = Solver(A, c, rep, min_rel_error, used, cb, check_finite);
   }
   if (!used) return nb::none();
   return nb::make_tuple(py::to_numpy(std::move(f.U)), py::to_numpy(std::move(f.S)), py::to_numpy(std::move(f.Vt)),
@@ -171,11 +173,11 @@ nb::object rsvd_refined(const py::In2<T>& a, index_t rank, double tol, index_t o
 
 void bind_lowrank(nb::module_& m) {
   m.def("rsvd_dense_mixed", &rsvd_refined<double, &rsvd_mixed>, nb::arg("a"), LINALG_OPTION_ARGS,
-        nb::arg("min_rel_error"));
+        nb::arg("min_rel_error"), nb::arg("check_finite") = false);
   m.def("rsvd_dense_fast", &rsvd_refined<float, &rsvd_fast>, nb::arg("a"), LINALG_OPTION_ARGS,
-        nb::arg("min_rel_error"));
+        nb::arg("min_rel_error"), nb::arg("check_finite") = false);
   m.def("rsvd_dense_fast", &rsvd_refined<double, &rsvd_fast>, nb::arg("a"), LINALG_OPTION_ARGS,
-        nb::arg("min_rel_error"));
+        nb::arg("min_rel_error"), nb::arg("check_finite") = false);
   m.def("bf16_product",
         [](const py::In2<float>& a, const py::In2<float>& x, bool transpose, int repeats) -> nb::object {
           DenseView<const float> A = py::dense_view<float>(a, "A");

@@ -178,3 +178,32 @@ def test_low_float64_guard_falls_back_to_mixed_then_full():
     res2 = linalg.rsvd(A2, k2, seed=1, precision="low")
     assert res2.info["mixed_precision"] and res2.info["fast_products"] == "float32"
 
+
+
+@pytest.mark.parametrize("dtype,precision", [(np.float32, "mixed"), (np.float64, "low"), (np.float64, "mixed")])
+@pytest.mark.parametrize("shape", [(3000, 1400), (60, 40)])
+def test_nan_is_rejected_on_every_precision_path(dtype, precision, shape):
+    # Large dense input on an AMX CPU is checked while the core copies it
+    # (one read of A fewer); small input, and the other paths, in Python
+    # first. Either way: the same ValueError before any work.
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal(shape).astype(dtype)
+    A[shape[0] - 1, shape[1] // 2] = np.nan
+    with pytest.raises(ValueError, match=r"A contains NaN or Inf \(pass check_finite=False"):
+        linalg.rsvd(A, 5, seed=0, precision=precision)
+    A[shape[0] - 1, shape[1] // 2] = -np.inf
+    with pytest.raises(ValueError, match=r"A contains NaN or Inf"):
+        linalg.rsvd(A, 5, seed=0, precision=precision)
+
+
+def test_low_float64_beyond_float32_range_falls_back_to_float64():
+    # Entries of ~1e40 overflow any float32 or bfloat16 copy: "low" (and the
+    # "mixed" it falls back to) must notice and answer in float64.
+    m, n, k = 3000, 1400, 20
+    s = 1.0 / np.arange(1, n + 1)
+    A = spectrum_matrix(m, n, s, seed=3).astype(np.float64) * 1e40
+    res = linalg.rsvd(A, k, seed=1, precision="low")
+    assert not res.info["mixed_precision"]
+    assert np.all(np.isfinite(res.S))
+    best = np.sqrt(np.sum(s[k:] ** 2)) * 1e40
+    assert np.linalg.norm(A - (res.U * res.S) @ res.Vh) / best < 1.05

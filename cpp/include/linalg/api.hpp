@@ -20,20 +20,21 @@ lowrank::SvdFactors<T> rsvd_as_computed(const lowrank::Operator<T>& A, const low
 // the result empty) when the answer would be too accurate for float32.
 lowrank::SvdFactors<double> rsvd_mixed(DenseView<const double> A, const lowrank::RsvdOptions& opt,
                                        lowrank::RsvdReport& rep, double min_rel_error, bool& used,
-                                       const lowrank::Progress& progress);
+                                       const lowrank::Progress& progress, bool check_finite = false);
 
 // Dense rsvd whose range finder runs on a bfloat16 copy of A on the CPU's
 // AMX units (host/bf16_operator.hpp; one power step unless
 // opt.power_iters says otherwise) followed by one exact pass in A's type;
 // `used` is false (result empty) without AMX, or when the answer would be
 // too accurate for bfloat16's products. SciPy's BLAS must be held to one
-// thread around the call (host/split_host.hpp).
+// thread around the call (host/split_host.hpp). check_finite: NaN/Inf in A
+// (seen while it is copied) throw invalid_argument before any other work.
 lowrank::SvdFactors<float> rsvd_fast(DenseView<const float> A, const lowrank::RsvdOptions& opt,
                                      lowrank::RsvdReport& rep, double min_rel_error, bool& used,
-                                     const lowrank::Progress& progress);
+                                     const lowrank::Progress& progress, bool check_finite = false);
 lowrank::SvdFactors<double> rsvd_fast(DenseView<const double> A, const lowrank::RsvdOptions& opt,
                                       lowrank::RsvdReport& rep, double min_rel_error, bool& used,
-                                      const lowrank::Progress& progress);
+                                      const lowrank::Progress& progress, bool check_finite = false);
 
 // op(A) X through a bfloat16 copy of A on the AMX units (for tests and
 // benchmarks of host/bf16_operator.hpp), the product made `repeats` times

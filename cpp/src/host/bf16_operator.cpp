@@ -132,11 +132,13 @@ __attribute__((target("avx512f,avx512vl"))) inline void load_line(const double* 
 // returns the sum of its squares. f holds the block by rows, ft by columns;
 // whichever the layout of A gives contiguously is loaded, the other is its
 // transpose. float64 entries are rounded to float32, then to bfloat16.
+// `finite` is false where an entry is NaN or Inf - or, from float64, beyond
+// float32's range.
 template <class S>
 __attribute__((target("avx512f,avx512vl,avx512bf16"))) double pack_block(const DenseView<const S>& A, index_t i0,
                                                                          index_t j0, index_t bi, index_t bj,
                                                                          std::uint16_t* rows_of_a,
-                                                                         std::uint16_t* rows_of_at) {
+                                                                         std::uint16_t* rows_of_at, bool& finite) {
   alignas(64) float f[32][32], ft[32][32];  // f[r][c] = ft[c][r] = A(i0 + r, j0 + c)
   alignas(64) std::uint16_t h[32][32];
   const index_t rn = std::min<index_t>(32, A.rows - i0), cn = std::min<index_t>(32, A.cols - j0);
@@ -147,6 +149,14 @@ __attribute__((target("avx512f,avx512vl,avx512bf16"))) double pack_block(const D
   __m512d acc = _mm512_setzero_pd();
   for (index_t r = 0; r < outer; ++r) load_line(base + r * A.ld, inner, src[r], acc);
   for (index_t r = outer; r < 32; ++r) std::memset(src[r], 0, sizeof(src[r]));
+  const __m512i expo = _mm512_set1_epi32(0x7f800000);
+  __mmask16 bad = 0;
+  for (index_t r = 0; r < 32; ++r)
+    for (int c = 0; c < 32; c += 16) {
+      const __m512i bits = _mm512_and_si512(_mm512_load_si512(&src[r][c]), expo);
+      bad |= _mm512_cmpeq_epi32_mask(bits, expo);
+    }
+  finite = bad == 0;
   for (int bi16 = 0; bi16 < 2; ++bi16)
     for (int bj16 = 0; bj16 < 2; ++bj16) transpose16(&src[16 * bi16][16 * bj16], 32, &dst[16 * bj16][16 * bi16], 32);
   // rows_of_a: tiles (i0/16 + t, j0/32), t = 0, 1: row r of the tile is row 16 t + r of the block.
@@ -167,15 +177,21 @@ __attribute__((target("avx512f,avx512vl,avx512bf16"))) double pack_block(const D
 // (ib * np / 32 + kb) * kTile with entry (r, c) at r * 32 + c; rows_of_at
 // holds A^T (np x mp) the same way. Padding is zero. Returns ||A||_F^2 (of
 // the entries as given), summed per block and then in block order: one
-// read of A for both, and the same sum whatever the thread count.
+// read of A for both, and the same sum whatever the thread count; `finite`
+// as pack_block's, for all of A.
 template <class S>
 double pack_both(const DenseView<const S>& A, index_t mp, index_t np, std::uint16_t* rows_of_a,
-                 std::uint16_t* rows_of_at) {
+                 std::uint16_t* rows_of_at, bool& finite) {
   const index_t bi = mp / 32, bj = np / 32;
   std::vector<double> block_sq(static_cast<std::size_t>(bi * bj));
-#pragma omp parallel for schedule(static)
-  for (index_t b = 0; b < bi * bj; ++b)
-    block_sq[b] = pack_block(A, (b / bj) * 32, (b % bj) * 32, bi, bj, rows_of_a, rows_of_at);
+  int bad = 0;
+#pragma omp parallel for schedule(static) reduction(| : bad)
+  for (index_t b = 0; b < bi * bj; ++b) {
+    bool ok = true;
+    block_sq[b] = pack_block(A, (b / bj) * 32, (b % bj) * 32, bi, bj, rows_of_a, rows_of_at, ok);
+    bad |= ok ? 0 : 1;
+  }
+  finite = bad == 0;
   double total = 0.0;
   for (double v : block_sq) total += v;
   return total;
@@ -323,7 +339,7 @@ Bf16Operator Bf16Operator::packed(DenseView<const S> A) {
   s->np = round32(A.cols);
   s->rows_of_a = allocate(s->mp * s->np);
   s->rows_of_at = allocate(s->np * s->mp);
-  out.frob_sq_ = pack_both(A, s->mp, s->np, s->rows_of_a.get(), s->rows_of_at.get());
+  out.frob_sq_ = pack_both(A, s->mp, s->np, s->rows_of_a.get(), s->rows_of_at.get(), out.finite_);
   out.s_ = std::move(s);
 #endif
   return out;

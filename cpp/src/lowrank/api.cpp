@@ -12,9 +12,12 @@ lowrank::SvdFactors<T> rsvd_as_computed(const lowrank::Operator<T>& A, const low
   return lowrank::rsvd_as_computed(host::Host{}, A, opt, rep, nnz, transposed, progress);
 }
 
+constexpr const char* kNotFinite = "A contains NaN or Inf (pass check_finite=False to skip this check)";
+
 lowrank::SvdFactors<double> rsvd_mixed(DenseView<const double> A, const lowrank::RsvdOptions& opt,
                                        lowrank::RsvdReport& rep, double min_rel_error, bool& used,
-                                       const lowrank::Progress& progress) {
+                                       const lowrank::Progress& progress, bool check_finite) {
+  if (check_finite && !host::Host{}.all_finite(A)) throw invalid_argument(kNotFinite);
   return lowrank::rsvd_mixed(host::Host{}, A, opt, rep, min_rel_error, used, progress);
 }
 
@@ -22,11 +25,21 @@ namespace {
 
 template <class T>
 lowrank::SvdFactors<T> rsvd_on_bf16(DenseView<const T> A, const lowrank::RsvdOptions& opt, lowrank::RsvdReport& rep,
-                                    double min_rel_error, bool& used, const lowrank::Progress& progress) {
+                                    double min_rel_error, bool& used, const lowrank::Progress& progress,
+                                    bool check_finite) {
   used = false;
-  if (!host::amx_bf16_available()) return {};
+  if (!host::amx_bf16_available()) {
+    if (check_finite && !host::Host{}.all_finite(A)) throw invalid_argument(kNotFinite);
+    return {};
+  }
+  // The copy reads A once; the finiteness check rides on that read.
   const host::Bf16Operator fast_A = host::Bf16Operator::copy_of(A);
   if (!fast_A.ok()) return {};
+  if (!fast_A.finite()) {
+    if (check_finite && !host::Host{}.all_finite(A)) throw invalid_argument(kNotFinite);
+    return {};  // float64 entries beyond float32's range (or NaN/Inf, unchecked): not for bfloat16
+  }
+  if (!lowrank::float32_safe_norm(fast_A.frobenius_sq(host::Host{}))) return {};
   // One power step unless asked: the bfloat16 passes are cheap and the wider
   // basis (k/4 extra columns) makes up for a second step (RESULTS.md, weights).
   lowrank::RsvdOptions o = opt;
@@ -42,14 +55,14 @@ lowrank::SvdFactors<T> rsvd_on_bf16(DenseView<const T> A, const lowrank::RsvdOpt
 
 lowrank::SvdFactors<float> rsvd_fast(DenseView<const float> A, const lowrank::RsvdOptions& opt,
                                      lowrank::RsvdReport& rep, double min_rel_error, bool& used,
-                                     const lowrank::Progress& progress) {
-  return rsvd_on_bf16(A, opt, rep, min_rel_error, used, progress);
+                                     const lowrank::Progress& progress, bool check_finite) {
+  return rsvd_on_bf16(A, opt, rep, min_rel_error, used, progress, check_finite);
 }
 
 lowrank::SvdFactors<double> rsvd_fast(DenseView<const double> A, const lowrank::RsvdOptions& opt,
                                       lowrank::RsvdReport& rep, double min_rel_error, bool& used,
-                                      const lowrank::Progress& progress) {
-  return rsvd_on_bf16(A, opt, rep, min_rel_error, used, progress);
+                                      const lowrank::Progress& progress, bool check_finite) {
+  return rsvd_on_bf16(A, opt, rep, min_rel_error, used, progress, check_finite);
 }
 
 Matrix<float> bf16_product(DenseView<const float> A, DenseView<const float> X, bool transpose, int repeats,

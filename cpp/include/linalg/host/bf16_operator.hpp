@@ -54,6 +54,9 @@ class Bf16Operator {
   static Bf16Operator copy_of(DenseView<const double> A);
 
   bool ok() const { return static_cast<bool>(s_); }
+  // Every entry of the copy is finite: false where A holds NaN or Inf, or
+  // float64 entries beyond float32's range (read while packing).
+  bool finite() const { return finite_; }
   index_t rows() const;
   index_t cols() const;
   bool is_dense() const { return true; }
@@ -82,6 +85,7 @@ class Bf16Operator {
 
   std::shared_ptr<const Bf16Tiles> s_;
   double frob_sq_ = 0.0;
+  bool finite_ = true;
   bool transposed_ = false;
 };
 

@@ -53,6 +53,12 @@ SvdFactors<T> exact_projection(const Ctx& ctx, const Operator<T>& A, DenseView<c
   return out;
 }
 
+// Whether float32 arithmetic on A (||A||_F^2 = frob_sq) stays clear of
+// overflow and underflow: the range finder's Gram matrices reach
+// ||A||_F^2, which must fit float32 with room (2^-120 .. 2^120). Outside
+// that (entries near or beyond float32's range) the callers work in float64.
+inline bool float32_safe_norm(double frob_sq) { return frob_sq > 0x1p-120 && frob_sq < 0x1p120; }
+
 template <class Ctx>
 SvdFactors<double> rsvd_mixed(const Ctx& ctx, DenseView<const double> A, const RsvdOptions& o, RsvdReport& rep,
                               double min_rel_error, bool& used, const Progress& progress = nullptr) {
@@ -60,13 +66,14 @@ SvdFactors<double> rsvd_mixed(const Ctx& ctx, DenseView<const double> A, const R
   Matrix<float> store(A.stored_rows(), A.stored_cols());
   DenseView<float> a32{store.data(), A.rows, A.cols, std::max<index_t>(store.rows(), 1), A.trans};
   const double frob_sq = ctx.convert(A, a32);
+  if (!float32_safe_norm(frob_sq)) return {};
   Operator<float> op32{DenseView<const float>(a32)};
   RsvdReport rep32;
   SvdFactors<float> f = rsvd(ctx, op32, o, rep32, 0.0, progress);
   double kept = 0.0;
   for (float s : f.S) kept += static_cast<double>(s) * s;
   const double rel = frob_sq > 0 ? std::sqrt(std::max(0.0, frob_sq - kept) / frob_sq) : 0.0;
-  if (rel < min_rel_error) return {};
+  if (!(rel >= min_rel_error)) return {};  // NaN too: an overflowed or non-finite copy
   store = Matrix<float>();  // release the float32 copy before the float64 pass
 
   const index_t m = A.rows, n = A.cols, k = static_cast<index_t>(f.S.size());
@@ -167,7 +174,7 @@ SvdFactors<T> rsvd_refined(const Ctx& ctx, const FastCtx& fast, const Operator<T
   double kept = 0.0;
   for (index_t i = 0; i < k; ++i) kept += static_cast<double>(f.S[i]) * static_cast<double>(f.S[i]);
   const double rel = frob_sq > 0 ? std::sqrt(std::max(0.0, frob_sq - kept) / frob_sq) : 0.0;
-  if (rel < min_rel_error) return {};
+  if (!(rel >= min_rel_error)) return {};  // NaN too: an overflowed or non-finite copy
   SvdFactors<T> out;
   out.S.assign(f.S.begin(), f.S.begin() + k);
   if (!wide) {

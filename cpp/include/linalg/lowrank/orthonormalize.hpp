@@ -54,8 +54,11 @@ void svqb(const Ctx& ctx, DenseView<T> X) {
 // costs no float64 copy of itself. False, X untouched, where the float64
 // factor is itself beyond CholeskyQR's reach (kappa(X) ~ 1/u32: columns
 // dependent at float32's rounding, which SVQB's clamping handles).
+// float32_solve (loose bases, below): the float64 factor is rounded to
+// float32 and applied in float32 - no float64 pass over X for the solve,
+// orthonormal to ~u32 kappa(X) rather than u64 kappa(X)^2.
 template <class Ctx>
-bool float64_round(const Ctx& ctx, DenseView<float> X) {
+bool float64_round(const Ctx& ctx, DenseView<float> X, bool float32_solve = false) {
   const index_t m = X.rows, k = X.cols;
   const index_t chunk = std::min(m, std::max<index_t>(k, (index_t(1) << 24) / k));
   Matrix<double> Xd(chunk, k), G(k, k);
@@ -80,6 +83,12 @@ bool float64_round(const Ctx& ctx, DenseView<float> X) {
   }
   // kappa(R) ~ dmax / dmin within float64 CholeskyQR's reach (~3e6).
   if (!(dmin > 0.0) || dmax / dmin > 0.05 / std::sqrt(std::numeric_limits<double>::epsilon())) return false;
+  if (float32_solve) {
+    Matrix<float> R(k, k);
+    ctx.convert(DenseView<const double>(G.view()), R.view());
+    ctx.solve_upper_right(DenseView<const float>(R.view()), X);
+    return true;
+  }
   for (index_t i0 = 0; i0 < m; i0 += chunk) {
     const index_t r = std::min(chunk, m - i0);
     const DenseView<double> xd = xd_all.row_block(0, r);
@@ -93,8 +102,9 @@ bool float64_round(const Ctx& ctx, DenseView<float> X) {
 // Contexts whose products round far above float32 (the host's bfloat16
 // context) may say kLooseBasis: their range finder's blocks then get one
 // CholeskyQR round (float32 where R's diagonal puts kappa within
-// CholeskyQR2's first-round limit, else the float64 round), orthonormal to
-// ~1e-3 at worst - the products' own rounding - instead of to float32's.
+// CholeskyQR2's first-round limit, else the float64 Gram with a float32
+// solve), orthonormal to ~1e-3 at worst - the products' own rounding -
+// instead of to float32's.
 template <class Ctx, class = void>
 struct loose_basis : std::false_type {};
 template <class Ctx>
@@ -124,7 +134,7 @@ void orthonormalize(const Ctx& ctx, DenseView<T> X) {
       ctx.solve_upper_right(DenseView<const T>(G.view()), X);
       return;
     }
-    if (float64_round(ctx, X)) return;
+    if (float64_round(ctx, X, /*float32_solve=*/true)) return;
   }
   for (int round = 0; round < 3; ++round) {
     ctx.gram(DenseView<const T>(X), G.view());
