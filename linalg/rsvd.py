@@ -139,7 +139,7 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         say which products and how many. On a CPU with AMX-BF16 tile units
         (Intel Sapphire Rapids and later; ``linalg info`` says) "mixed"
         applies to large dense float32 A the same way, the range finder
-        running on a bfloat16 copy of A (as much memory as A; 8 significant
+        running on a bfloat16 copy of A (half of A's memory; 8 significant
         bits, float32 accumulation, ~5x the float32 GEMM rate per core) with
         ``rank / 4`` extra columns and one power step unless
         ``power_iters`` says otherwise, and the result kept where the
@@ -150,7 +150,7 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         float32 products do not, and it measured slower than "full"
         (benchmarks/RESULTS.md, P1). "low" takes the 16-bit range finder
         whatever A's type: for float32 A it is "mixed"; for float64 A on an
-        AMX CPU the bfloat16 copy (rounded via float32; half of A's memory)
+        AMX CPU the bfloat16 copy (rounded via float32; a quarter of A's memory)
         finds the basis and the one exact pass is float64 (kept where the
         relative error is at least 5e-3, else "mixed", else "full"); on
         the GPU float64 A has no float16 path yet and "low" runs as

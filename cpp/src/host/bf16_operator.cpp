@@ -19,6 +19,10 @@
 #include <new>
 #include <vector>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "linalg/core/errors.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -128,22 +132,19 @@ __attribute__((target("avx512f,avx512vl"))) inline void load_line(const double* 
   }
 }
 
-// One 32 x 32 block of A at (i0, j0) into both copies (see pack_both);
-// returns the sum of its squares. f holds the block by rows, ft by columns;
-// whichever the layout of A gives contiguously is loaded, the other is its
-// transpose. float64 entries are rounded to float32, then to bfloat16.
-// `finite` is false where an entry is NaN or Inf - or, from float64, beyond
-// float32's range.
+// One 32 x 32 block of A at (i0, j0) into the copy (see pack_rows);
+// returns the sum of its squares. The block is loaded by rows where A's
+// rows are contiguous, else by columns and transposed. float64 entries are
+// rounded to float32, then to bfloat16. `finite` is false where an entry
+// is NaN or Inf - or, from float64, beyond float32's range.
 template <class S>
 __attribute__((target("avx512f,avx512vl,avx512bf16"))) double pack_block(const DenseView<const S>& A, index_t i0,
-                                                                         index_t j0, index_t bi, index_t bj,
-                                                                         std::uint16_t* rows_of_a,
-                                                                         std::uint16_t* rows_of_at, bool& finite) {
+                                                                         index_t j0, index_t bj,
+                                                                         std::uint16_t* rows_of_a, bool& finite) {
   alignas(64) float f[32][32], ft[32][32];  // f[r][c] = ft[c][r] = A(i0 + r, j0 + c)
   alignas(64) std::uint16_t h[32][32];
   const index_t rn = std::min<index_t>(32, A.rows - i0), cn = std::min<index_t>(32, A.cols - j0);
   float(&src)[32][32] = A.trans ? f : ft;  // rows of A contiguous: f; columns: ft
-  float(&dst)[32][32] = A.trans ? ft : f;
   const index_t outer = A.trans ? rn : cn, inner = A.trans ? cn : rn;
   const S* base = A.trans ? A.data + i0 * A.ld + j0 : A.data + i0 + j0 * A.ld;
   __m512d acc = _mm512_setzero_pd();
@@ -157,44 +158,59 @@ __attribute__((target("avx512f,avx512vl,avx512bf16"))) double pack_block(const D
       bad |= _mm512_cmpeq_epi32_mask(bits, expo);
     }
   finite = bad == 0;
-  for (int bi16 = 0; bi16 < 2; ++bi16)
-    for (int bj16 = 0; bj16 < 2; ++bj16) transpose16(&src[16 * bi16][16 * bj16], 32, &dst[16 * bj16][16 * bi16], 32);
-  // rows_of_a: tiles (i0/16 + t, j0/32), t = 0, 1: row r of the tile is row 16 t + r of the block.
+  if (!A.trans)
+    for (int bi16 = 0; bi16 < 2; ++bi16)
+      for (int bj16 = 0; bj16 < 2; ++bj16) transpose16(&ft[16 * bi16][16 * bj16], 32, &f[16 * bj16][16 * bi16], 32);
+  // tiles (i0/16 + t, j0/32), t = 0, 1: row r of the tile is row 16 t + r of the block.
   for (index_t r = 0; r < 32; ++r) convert32(f[r], h[r]);
   std::memcpy(rows_of_a + ((i0 / 16) * bj + j0 / 32) * kTile, h[0], sizeof(std::uint16_t) * kTile);
   std::memcpy(rows_of_a + ((i0 / 16 + 1) * bj + j0 / 32) * kTile, h[16], sizeof(std::uint16_t) * kTile);
-  // rows_of_at: tiles (j0/16 + t, i0/32): row r of the tile is column 16 t + r of the block.
-  for (index_t c = 0; c < 32; ++c) convert32(ft[c], h[c]);
-  std::memcpy(rows_of_at + ((j0 / 16) * bi + i0 / 32) * kTile, h[0], sizeof(std::uint16_t) * kTile);
-  std::memcpy(rows_of_at + ((j0 / 16 + 1) * bi + i0 / 32) * kTile, h[16], sizeof(std::uint16_t) * kTile);
   alignas(64) double lanes[8];
   _mm512_store_pd(lanes, acc);
   return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
 }
 
-// Both left-operand copies of A in one pass over it, 32 x 32 blocks at a
-// time: rows_of_a holds A (mp x np) as 16 x 32 tiles, tile (ib, kb) at
-// (ib * np / 32 + kb) * kTile with entry (r, c) at r * 32 + c; rows_of_at
-// holds A^T (np x mp) the same way. Padding is zero. Returns ||A||_F^2 (of
-// the entries as given), summed per block and then in block order: one
-// read of A for both, and the same sum whatever the thread count; `finite`
-// as pack_block's, for all of A.
+// The copy of A in one pass over it, 32 x 32 blocks at a time: A (mp x np)
+// as 16 x 32 tiles, tile (ib, kb) at (ib * np / 32 + kb) * kTile with entry
+// (r, c) at r * 32 + c; padding is zero. Returns ||A||_F^2 (of the entries
+// as given), summed per block and then in block order: the same sum
+// whatever the thread count; `finite` as pack_block's, for all of A.
 template <class S>
-double pack_both(const DenseView<const S>& A, index_t mp, index_t np, std::uint16_t* rows_of_a,
-                 std::uint16_t* rows_of_at, bool& finite) {
+double pack_rows(const DenseView<const S>& A, index_t mp, index_t np, std::uint16_t* rows_of_a, bool& finite) {
   const index_t bi = mp / 32, bj = np / 32;
   std::vector<double> block_sq(static_cast<std::size_t>(bi * bj));
   int bad = 0;
 #pragma omp parallel for schedule(static) reduction(| : bad)
   for (index_t b = 0; b < bi * bj; ++b) {
     bool ok = true;
-    block_sq[b] = pack_block(A, (b / bj) * 32, (b % bj) * 32, bi, bj, rows_of_a, rows_of_at, ok);
+    block_sq[b] = pack_block(A, (b / bj) * 32, (b % bj) * 32, bj, rows_of_a, ok);
     bad |= ok ? 0 : 1;
   }
   finite = bad == 0;
   double total = 0.0;
   for (double v : block_sq) total += v;
   return total;
+}
+
+// X^T (Np x kp, X is K x N logical, any layout) as left-operand tiles,
+// padded with zeros: tile (i, k) at (i * kp / 32 + k) * kTile, row r =
+// X(32 k .. 32 k + 31, 16 i + r) - contiguous in a column-major X.
+void pack_left_t(std::uint16_t* out, DenseView<const float> X, index_t kp, index_t Np) {
+  const index_t kt = kp / 32, it = Np / 16, K = X.rows, N = X.cols;
+#pragma omp parallel for schedule(static)
+  for (index_t i = 0; i < it; ++i)
+    for (index_t k = 0; k < kt; ++k) {
+      std::uint16_t* t = out + (i * kt + k) * kTile;
+      for (index_t r = 0; r < 16; ++r) {
+        const index_t j = 16 * i + r;
+        if (!X.trans && j < N && 32 * k + 32 <= K) {
+          convert32(X.data + 32 * k + j * X.ld, t + r * 32);
+          continue;
+        }
+        for (index_t c = 0; c < 32; ++c)
+          t[r * 32 + c] = (j < N && 32 * k + c < K) ? to_bf16(at(X, 32 * k + c, j)) : std::uint16_t(0);
+      }
+    }
 }
 
 // A full VNNI tile from 16 columns of a column-major X (x: the first
@@ -305,6 +321,92 @@ __attribute__((target("amx-tile,amx-bf16"))) void tile_product(const std::uint16
     }
   }
 }
+
+// Ct (Np x np, row-major, float32) = X^T A for the left tiles XT of X^T
+// (pack_left_t; Np x mp) and A in its one copy (rows_of_a; mp x np): that
+// is A^T X, transposed. The right operand needs A's rows in VNNI pairs,
+// which the copy does not hold: for each block of kBlock K tiles (32 rows
+// of A each) and each pair of 16-column tiles, a thread interleaves rows
+// 2r and 2r+1 of the copy's tiles into its own scratch (one two-source permute
+// per 32 entries, from L2) and runs every row tile pair of X^T against it.
+__attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw"))) void tile_product_t(const std::uint16_t* XT,
+                                                                                 const std::uint16_t* Arows, float* Ct,
+                                                                                 index_t Np, index_t mp, index_t np) {
+  const index_t it = Np / 16, kt = mp / 32, jt = np / 16, bjA = np / 32;
+  constexpr index_t kBlock = 64;  // right block 128 KB per thread, left block it x 64 KB
+  const long ldc = static_cast<long>(np) * 4;
+  alignas(64) std::uint16_t lo[32], hi[32];
+  for (int c = 0; c < 16; ++c)
+    for (int e = 0; e < 2; ++e) {
+      lo[2 * c + e] = static_cast<std::uint16_t>(32 * e + c);       // column c of row 2r + e (32+: the odd row)
+      hi[2 * c + e] = static_cast<std::uint16_t>(32 * e + 16 + c);  // column 16 + c
+    }
+  const __m512i ilo = _mm512_load_si512(lo), ihi = _mm512_load_si512(hi);
+#ifdef _OPENMP
+  const int threads = omp_get_max_threads();
+#else
+  const int threads = 1;
+#endif
+  Bf16Array scratch = allocate(static_cast<index_t>(threads) * 2 * kBlock * kTile);
+  for (index_t k0 = 0; k0 < kt; k0 += kBlock) {
+    const index_t k1 = std::min(kt, k0 + kBlock);
+#pragma omp parallel
+    {
+#ifdef _OPENMP
+      std::uint16_t* sc = scratch.get() + static_cast<index_t>(omp_get_thread_num()) * 2 * kBlock * kTile;
+#else
+      std::uint16_t* sc = scratch.get();
+#endif
+      _tile_loadconfig(kTileConfig);
+#pragma omp for schedule(static)
+      for (index_t jb = 0; jb < jt; jb += 2) {
+        // VNNI tiles (k, jb) and (k, jb + 1) for k in [k0, k1): 32 columns
+        // of A = one column tile of the copy.
+        for (index_t k = k0; k < k1; ++k)
+          for (index_t half = 0; half < 2; ++half) {
+            const std::uint16_t* tile = Arows + ((2 * k + half) * bjA + jb / 2) * kTile;
+            std::uint16_t* d0 = sc + ((k - k0) * 2) * kTile + 8 * half * 32;
+            std::uint16_t* d1 = d0 + kTile;
+            for (index_t rr = 0; rr < 8; ++rr) {
+              const __m512i even = _mm512_load_si512(tile + 2 * rr * 32);  // row 2 rr: 32 entries
+              const __m512i odd = _mm512_load_si512(tile + (2 * rr + 1) * 32);
+              _mm512_store_si512(d0 + rr * 32, _mm512_permutex2var_epi16(even, ilo, odd));
+              _mm512_store_si512(d1 + rr * 32, _mm512_permutex2var_epi16(even, ihi, odd));
+            }
+          }
+        for (index_t ib = 0; ib < it; ib += 2) {
+          float* c = Ct + ib * 16 * np + jb * 16;
+          if (k0 == 0) {
+            _tile_zero(0);
+            _tile_zero(1);
+            _tile_zero(2);
+            _tile_zero(3);
+          } else {
+            _tile_loadd(0, c, ldc);
+            _tile_loadd(1, c + 16, ldc);
+            _tile_loadd(2, c + 16 * np, ldc);
+            _tile_loadd(3, c + 16 * np + 16, ldc);
+          }
+          for (index_t k = k0; k < k1; ++k) {
+            _tile_loadd(4, XT + (ib * kt + k) * kTile, 64);
+            _tile_loadd(5, XT + ((ib + 1) * kt + k) * kTile, 64);
+            _tile_loadd(6, sc + ((k - k0) * 2) * kTile, 64);
+            _tile_loadd(7, sc + ((k - k0) * 2 + 1) * kTile, 64);
+            _tile_dpbf16ps(0, 4, 6);
+            _tile_dpbf16ps(1, 4, 7);
+            _tile_dpbf16ps(2, 5, 6);
+            _tile_dpbf16ps(3, 5, 7);
+          }
+          _tile_stored(0, c, ldc);
+          _tile_stored(1, c + 16, ldc);
+          _tile_stored(2, c + 16 * np, ldc);
+          _tile_stored(3, c + 16 * np + 16, ldc);
+        }
+      }
+      _tile_release();
+    }
+  }
+}
 #endif
 
 }  // namespace
@@ -312,8 +414,7 @@ __attribute__((target("amx-tile,amx-bf16"))) void tile_product(const std::uint16
 struct Bf16Tiles {
   index_t m = 0, n = 0;    // the logical A
   index_t mp = 0, np = 0;  // padded to multiples of 32
-  Bf16Array rows_of_a;     // A (mp x np) as left-operand tiles
-  Bf16Array rows_of_at;    // A^T (np x mp) as left-operand tiles
+  Bf16Array rows_of_a;     // A (mp x np) as left-operand tiles (A^T X reads it too)
 };
 
 bool amx_bf16_available() {
@@ -338,8 +439,7 @@ Bf16Operator Bf16Operator::packed(DenseView<const S> A) {
   s->mp = round32(A.rows);
   s->np = round32(A.cols);
   s->rows_of_a = allocate(s->mp * s->np);
-  s->rows_of_at = allocate(s->np * s->mp);
-  out.frob_sq_ = pack_both(A, s->mp, s->np, s->rows_of_a.get(), s->rows_of_at.get(), out.finite_);
+  out.frob_sq_ = pack_rows(A, s->mp, s->np, s->rows_of_a.get(), out.finite_);
   out.s_ = std::move(s);
 #endif
   return out;
@@ -357,12 +457,22 @@ void Bf16Operator::apply_oriented(bool tr, DenseView<const float> X, DenseView<f
   require(Y.rows == R && X.rows == K && Y.cols == X.cols, "Bf16Operator: shape mismatch");
   if (Y.rows == 0 || Y.cols == 0) return;
 #if LINALG_HAVE_AMX
-  const index_t rp = tr ? s_->np : s_->mp, kp = tr ? s_->mp : s_->np;
   const index_t N = X.cols, np = round32(N);
+  if (tr) {  // A^T X = (X^T A)^T: its row-major result is Y's columns
+    Bf16Array XT = allocate(np * s_->mp);
+    pack_left_t(XT.get(), X, s_->mp, np);
+    std::unique_ptr<float[]> Ct(new float[static_cast<std::size_t>(np * s_->np)]);
+    tile_product_t(XT.get(), s_->rows_of_a.get(), Ct.get(), np, s_->mp, s_->np);
+#pragma omp parallel for schedule(static)
+    for (index_t j = 0; j < N; ++j)
+      std::memcpy(Y.data + j * Y.ld, Ct.get() + j * s_->np, sizeof(float) * static_cast<std::size_t>(R));
+    return;
+  }
+  const index_t rp = s_->mp, kp = s_->np;
   Bf16Array B = allocate(kp * np);
   pack_right(B.get(), X, kp, np);
   std::unique_ptr<float[]> C(new float[static_cast<std::size_t>(rp * np)]);
-  tile_product(tr ? s_->rows_of_at.get() : s_->rows_of_a.get(), B.get(), C.get(), rp, kp, np);
+  tile_product(s_->rows_of_a.get(), B.get(), C.get(), rp, kp, np);
   // Row-major C -> column-major Y, 64 rows of C (in cache) at a time.
 #pragma omp parallel for schedule(static)
   for (index_t i0 = 0; i0 < R; i0 += 64) {

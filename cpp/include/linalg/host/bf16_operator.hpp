@@ -11,11 +11,14 @@
 // finder tolerates where the error it is after is far above that (the
 // caller's guard, min_rel_error, reruns in float32 otherwise), and the
 // exact float32 pass that follows gives the factors.
-// Layout: two copies, each 32 x 32-padded and cut into 16 x 32 tiles of
-// 1 KB stored contiguously - rows of A for A X, rows of A^T for A^T X - so
-// that every tile load reads one contiguous kilobyte; memory: as much as A
-// in float32. Where the CPU or the OS offers no AMX (or LINALG_NO_AMX is
-// set), copy_of returns an empty operator and the caller stays in float32.
+// Layout: one copy, 32 x 32-padded and cut into 16 x 32 tiles of 1 KB
+// stored contiguously (rows of A), so that every tile load reads one
+// contiguous kilobyte; memory: half of A in float32. A X takes its tiles as
+// the left operand; A^T X is computed as (X^T A)^T, the tiles' row pairs
+// interleaved into the right operand's layout block by block on the way
+// (a second, transposed copy cost more to write than the interleaving).
+// Where the CPU or the OS offers no AMX (or LINALG_NO_AMX is set), copy_of
+// returns an empty operator and the caller stays in float32.
 #pragma once
 #include <memory>
 
@@ -39,7 +42,7 @@ struct Bf16Host : SplitHost {
   static constexpr bool kLooseBasis = true;
 };
 
-struct Bf16Tiles;  // the packed bfloat16 copies (bf16_operator.cpp)
+struct Bf16Tiles;  // the packed bfloat16 copy (bf16_operator.cpp)
 
 class Bf16Operator {
  public:
