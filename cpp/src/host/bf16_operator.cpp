@@ -262,13 +262,55 @@ bool cpu_has_amx_bf16() {
   return ((d >> 22) & 1u) && ((d >> 24) & 1u);  // AMX-BF16, AMX-TILE
 }
 
+// C's 2 x 2 block of 16 x 16 tiles at c (rows ldc floats apart) += the
+// sum over K steps k in [k0, k1) of the left tiles L0, L1 (the block's two
+// tile rows) times the right tiles B0, B1 (its two tile columns), where
+// tiles(k, t) gives L0, L1, B0, B1 for t = 0..3: four tile loads and four
+// products per step; from zero when `fresh`. The next step's tiles go to
+// L1 while a step's products run (the tile loads, not the products,
+// stalled the loop).
+template <class Tiles>
+__attribute__((target("amx-tile,amx-bf16"))) inline void block_2x2(float* c, index_t ldc, bool fresh, index_t k0,
+                                                                  index_t k1, const Tiles& tiles) {
+  const long stride = static_cast<long>(ldc) * 4;
+  if (fresh) {
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+  } else {
+    _tile_loadd(0, c, stride);
+    _tile_loadd(1, c + 16, stride);
+    _tile_loadd(2, c + 16 * ldc, stride);
+    _tile_loadd(3, c + 16 * ldc + 16, stride);
+  }
+  for (index_t k = k0; k < k1; ++k) {
+    if (k + 1 < k1)
+      for (int t = 0; t < 4; ++t) {
+        const char* next = reinterpret_cast<const char*>(tiles(k + 1, t));
+        for (int line = 0; line < 1024; line += 64) _mm_prefetch(next + line, _MM_HINT_T0);
+      }
+    _tile_loadd(4, tiles(k, 0), 64);
+    _tile_loadd(5, tiles(k, 1), 64);
+    _tile_loadd(6, tiles(k, 2), 64);
+    _tile_loadd(7, tiles(k, 3), 64);
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+  }
+  _tile_stored(0, c, stride);
+  _tile_stored(1, c + 16, stride);
+  _tile_stored(2, c + 16 * ldc, stride);
+  _tile_stored(3, c + 16 * ldc + 16, stride);
+}
+
 // C (rp x np, row-major, float32) = L (rp x kp tiles) B (kp x np VNNI tiles).
 __attribute__((target("amx-tile,amx-bf16"))) void tile_product(const std::uint16_t* L, const std::uint16_t* B,
                                                                float* C, index_t rp, index_t kp, index_t np) {
   const index_t rt = rp / 16, kt = kp / 32, nt = np / 16;
   // K tiles per block: the B block (kBlock x 32 rows x np columns) ~1 MB.
   const index_t kBlock = std::max<index_t>(16, (index_t(1) << 20) / (64 * np));
-  const long ldc = static_cast<long>(np) * 4;
   for (index_t k0 = 0; k0 < kt; k0 += kBlock) {
     const index_t k1 = std::min(kt, k0 + kBlock);
 #pragma omp parallel
@@ -276,47 +318,10 @@ __attribute__((target("amx-tile,amx-bf16"))) void tile_product(const std::uint16
       _tile_loadconfig(kTileConfig);
 #pragma omp for schedule(static)
       for (index_t ib = 0; ib < rt; ib += 2)
-        for (index_t jb = 0; jb < nt; jb += 2) {
-          float* c = C + ib * 16 * np + jb * 16;
-          if (k0 == 0) {
-            _tile_zero(0);
-            _tile_zero(1);
-            _tile_zero(2);
-            _tile_zero(3);
-          } else {
-            _tile_loadd(0, c, ldc);
-            _tile_loadd(1, c + 16, ldc);
-            _tile_loadd(2, c + 16 * np, ldc);
-            _tile_loadd(3, c + 16 * np + 16, ldc);
-          }
-          for (index_t k = k0; k < k1; ++k) {
-            // The next step's tiles into L1 while this step's four products
-            // run (the tile loads, not the products, stalled the loop).
-            if (k + 1 < k1) {
-              const char* l0 = reinterpret_cast<const char*>(L + (ib * kt + k + 1) * kTile);
-              const char* l1 = reinterpret_cast<const char*>(L + ((ib + 1) * kt + k + 1) * kTile);
-              const char* b0 = reinterpret_cast<const char*>(B + ((k + 1) * nt + jb) * kTile);
-              for (int line = 0; line < 1024; line += 64) {
-                _mm_prefetch(l0 + line, _MM_HINT_T0);
-                _mm_prefetch(l1 + line, _MM_HINT_T0);
-                _mm_prefetch(b0 + line, _MM_HINT_T0);
-                _mm_prefetch(b0 + 1024 + line, _MM_HINT_T0);
-              }
-            }
-            _tile_loadd(4, L + (ib * kt + k) * kTile, 64);
-            _tile_loadd(5, L + ((ib + 1) * kt + k) * kTile, 64);
-            _tile_loadd(6, B + (k * nt + jb) * kTile, 64);
-            _tile_loadd(7, B + (k * nt + jb + 1) * kTile, 64);
-            _tile_dpbf16ps(0, 4, 6);
-            _tile_dpbf16ps(1, 4, 7);
-            _tile_dpbf16ps(2, 5, 6);
-            _tile_dpbf16ps(3, 5, 7);
-          }
-          _tile_stored(0, c, ldc);
-          _tile_stored(1, c + 16, ldc);
-          _tile_stored(2, c + 16 * np, ldc);
-          _tile_stored(3, c + 16 * np + 16, ldc);
-        }
+        for (index_t jb = 0; jb < nt; jb += 2)
+          block_2x2(C + ib * 16 * np + jb * 16, np, k0 == 0, k0, k1, [&](index_t k, int t) {
+            return t < 2 ? L + ((ib + t) * kt + k) * kTile : B + (k * nt + jb + t - 2) * kTile;
+          });
       _tile_release();
     }
   }
@@ -334,7 +339,6 @@ __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw"))) void tile_product_
                                                                                  index_t Np, index_t mp, index_t np) {
   const index_t it = Np / 16, kt = mp / 32, jt = np / 16, bjA = np / 32;
   constexpr index_t kBlock = 64;  // right block 128 KB per thread, left block it x 64 KB
-  const long ldc = static_cast<long>(np) * 4;
   alignas(64) std::uint16_t lo[32], hi[32];
   for (int c = 0; c < 16; ++c)
     for (int e = 0; e < 2; ++e) {
@@ -374,34 +378,10 @@ __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw"))) void tile_product_
               _mm512_store_si512(d1 + rr * 32, _mm512_permutex2var_epi16(even, ihi, odd));
             }
           }
-        for (index_t ib = 0; ib < it; ib += 2) {
-          float* c = Ct + ib * 16 * np + jb * 16;
-          if (k0 == 0) {
-            _tile_zero(0);
-            _tile_zero(1);
-            _tile_zero(2);
-            _tile_zero(3);
-          } else {
-            _tile_loadd(0, c, ldc);
-            _tile_loadd(1, c + 16, ldc);
-            _tile_loadd(2, c + 16 * np, ldc);
-            _tile_loadd(3, c + 16 * np + 16, ldc);
-          }
-          for (index_t k = k0; k < k1; ++k) {
-            _tile_loadd(4, XT + (ib * kt + k) * kTile, 64);
-            _tile_loadd(5, XT + ((ib + 1) * kt + k) * kTile, 64);
-            _tile_loadd(6, sc + ((k - k0) * 2) * kTile, 64);
-            _tile_loadd(7, sc + ((k - k0) * 2 + 1) * kTile, 64);
-            _tile_dpbf16ps(0, 4, 6);
-            _tile_dpbf16ps(1, 4, 7);
-            _tile_dpbf16ps(2, 5, 6);
-            _tile_dpbf16ps(3, 5, 7);
-          }
-          _tile_stored(0, c, ldc);
-          _tile_stored(1, c + 16, ldc);
-          _tile_stored(2, c + 16 * np, ldc);
-          _tile_stored(3, c + 16 * np + 16, ldc);
-        }
+        for (index_t ib = 0; ib < it; ib += 2)
+          block_2x2(Ct + ib * 16 * np + jb * 16, np, k0 == 0, k0, k1, [&](index_t k, int t) {
+            return t < 2 ? XT + ((ib + t) * kt + k) * kTile : sc + ((k - k0) * 2 + t - 2) * kTile;
+          });
       }
       _tile_release();
     }

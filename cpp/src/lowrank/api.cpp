@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include "linalg/host/bf16_operator.hpp"
+#include "linalg/host/split_host.hpp"
 
 namespace linalg {
 
@@ -9,6 +10,10 @@ template <class T>
 lowrank::SvdFactors<T> rsvd_as_computed(const lowrank::Operator<T>& A, const lowrank::RsvdOptions& opt,
                                         lowrank::RsvdReport& rep, double nnz, bool& transposed,
                                         const lowrank::Progress& progress) {
+  // CSR: the products are our OpenMP kernels and SciPy's BLAS holds one
+  // thread (linalg/rsvd.py), so the BLAS calls on the tall blocks are split
+  // over the OpenMP threads (host/split_host.hpp); dense: BLAS's own threads.
+  if (!A.is_dense()) return lowrank::rsvd_as_computed(host::SplitHost{}, A, opt, rep, nnz, transposed, progress);
   return lowrank::rsvd_as_computed(host::Host{}, A, opt, rep, nnz, transposed, progress);
 }
 
@@ -95,6 +100,7 @@ Matrix<T> dense_product(DenseView<const T> A, DenseView<const T> X, bool transpo
 template <class T>
 Matrix<T> range_finder(const lowrank::Operator<T>& A, index_t size, int power_iters,
                        const sketch::TestMatrix& tm, double nnz, lowrank::PassCount& count) {
+  if (!A.is_dense()) return lowrank::range_finder(host::SplitHost{}, A, size, power_iters, tm, nnz, count);  // as rsvd
   return lowrank::range_finder(host::Host{}, A, size, power_iters, tm, nnz, count);
 }
 
