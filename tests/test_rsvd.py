@@ -292,6 +292,27 @@ def test_same_result_with_one_or_two_threads(sparse):
     assert {k: v for k, v in one.info.items() if k != "frob_sq"} == {k: v for k, v in two.info.items() if k != "frob_sq"}
 
 
+
+def test_sparse_row_blocked_blas_same_on_one_or_two_threads():
+    # CSR input: the products are our kernels and SciPy's BLAS holds one
+    # thread, its calls on the tall blocks cut into fixed row blocks on the
+    # OpenMP threads (host/split_host.hpp; >= 4096 rows here): nothing sums
+    # in a thread-dependent order, so the factors agree bitwise.
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(3)
+    A = (sp.random(12000, 900, density=0.01, random_state=rng, format="csr") @ sp.diags(0.99 ** np.arange(900))).tocsr()
+    runs = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="openmp"):
+            runs.append(linalg.rsvd(A, 50, seed=4, method="subspace", power_iters=2))
+    np.testing.assert_array_equal(runs[0].S, runs[1].S)
+    np.testing.assert_array_equal(runs[0].U, runs[1].U)
+    np.testing.assert_array_equal(runs[0].Vh, runs[1].Vh)
+    dense = linalg.rsvd(A.toarray(), 50, seed=4, method="subspace", power_iters=2)
+    np.testing.assert_allclose(runs[1].S, dense.S, rtol=1e-10)
+
+
 # --- fixed accuracy -----------------------------------------------------------
 
 @pytest.mark.parametrize("tol, dtype", [(0.3, np.float64), (0.1, np.float64), (1e-2, np.float64), (1e-4, np.float64),
