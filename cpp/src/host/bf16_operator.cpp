@@ -1,13 +1,15 @@
-// The bfloat16 copy of a float32 matrix and its products on the AMX tile
-// units (linalg/host/bf16_operator.hpp says why and how it is laid out).
+// The bfloat16 copy of a float32 (or float64) matrix and its products on
+// the AMX tile units (linalg/host/bf16_operator.hpp says why and how it is
+// laid out).
 //
 // A tile product C += L B takes L as 16 rows x 32 bfloat16 (row-major, one
 // kilobyte) and B as 16 pairs of rows x 16 columns, each pair interleaved
 // ("VNNI": B(2r, c), B(2r+1, c) adjacent), accumulating into 16 x 16
-// float32 (Intel SDM, TDPBF16PS). The kernel keeps a 2 x 2 block of C tiles
-// with two L and two B tiles in the eight tile registers and walks K in
-// blocks sized so that the B block (~1 MB) stays in L2 while every row
-// block of L streams through it once.
+// float32 (Intel SDM, TDPBF16PS). Both kernels keep a 2 x 2 block of C
+// tiles with two L and two B tiles in the eight tile registers (block_2x2)
+// and walk K in blocks: A X streams the copy's row tiles through a B block
+// (~1 MB) kept in L2; A^T X = (X^T A)^T keeps a block of X^T in L2 and
+// interleaves the copy's row pairs into B per K block (tile_product_t).
 // Without AMX (other CPUs, other compilers) nothing here is built but the
 // availability check: copy_of returns an empty operator.
 #include "linalg/host/bf16_operator.hpp"
