@@ -180,9 +180,9 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
     >>> linalg.rsvd(A, tol=1e-6, seed=1).S.shape
     (20,)
     """
-    # Dense NumPy input that may take the bfloat16 range finder is checked for
-    # NaN/Inf while the core copies it (one read of A fewer); every other
-    # path is checked here, before any work.
+    # Dense NumPy input that may take a lower-precision range finder is
+    # checked for NaN/Inf while the core copies it (one read of A fewer);
+    # every other path is checked here, before any work.
     defer = bool(check_finite) and isinstance(A, np.ndarray) and precision != "full" and tol is None
     mat = as_matrix(A, "A", check_finite and not defer, device=True)
     m, n = shape_of(mat)
@@ -224,13 +224,13 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         with one_blas_thread():
             out = _core.rsvd_dense_fast(mat[1], **opts, min_rel_error=_BF16_MIN_REL_ERROR, check_finite=defer)
         defer = False  # checked while copied (raised there)
+    if big_dense and out is None and mat[1].dtype == np.float64:
+        # float32 range finder, as the CUDA context's float64 "mixed" (same
+        # seed, same answer on both: tests/test_gpu_rsvd.py)
+        out = _core.rsvd_dense_mixed(mat[1], **opts, min_rel_error=_MIXED_MIN_REL_ERROR, check_finite=defer)
+        defer = False
     if defer:
         check_all_finite(mat[1], "A")
-    if big_dense:
-        if out is None and mat[1].dtype == np.float64:
-            # float32 range finder, as the CUDA context's float64 "mixed" (same
-            # seed, same answer on both: tests/test_gpu_rsvd.py)
-            out = _core.rsvd_dense_mixed(mat[1], **opts, min_rel_error=_MIXED_MIN_REL_ERROR)
     if out is not None:
         U, S, Vh, info = out
     elif mat[0] == "dense":

@@ -18,6 +18,8 @@ lowrank::SvdFactors<T> rsvd_as_computed(const lowrank::Operator<T>& A, const low
 
 // Float64 dense rsvd with the basis found in float32; `used` is false (and
 // the result empty) when the answer would be too accurate for float32.
+// check_finite: NaN/Inf in A (seen in the float32 copy's norm) throw
+// invalid_argument before the float32 run.
 lowrank::SvdFactors<double> rsvd_mixed(DenseView<const double> A, const lowrank::RsvdOptions& opt,
                                        lowrank::RsvdReport& rep, double min_rel_error, bool& used,
                                        const lowrank::Progress& progress, bool check_finite = false);

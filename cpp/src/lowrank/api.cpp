@@ -22,8 +22,12 @@ constexpr const char* kNotFinite = "A contains NaN or Inf (pass check_finite=Fal
 lowrank::SvdFactors<double> rsvd_mixed(DenseView<const double> A, const lowrank::RsvdOptions& opt,
                                        lowrank::RsvdReport& rep, double min_rel_error, bool& used,
                                        const lowrank::Progress& progress, bool check_finite) {
-  if (check_finite && !host::Host{}.all_finite(A)) throw invalid_argument(kNotFinite);
-  return lowrank::rsvd_mixed(host::Host{}, A, opt, rep, min_rel_error, used, progress);
+  // A NaN/Inf makes the float32 copy's norm non-finite, which stops the
+  // mixed run right after the copy (float32_safe_norm): only then is A
+  // scanned, to tell NaN/Inf from entries beyond float32's range.
+  lowrank::SvdFactors<double> f = lowrank::rsvd_mixed(host::Host{}, A, opt, rep, min_rel_error, used, progress);
+  if (!used && check_finite && !host::Host{}.all_finite(A)) throw invalid_argument(kNotFinite);
+  return f;
 }
 
 namespace {
@@ -33,16 +37,13 @@ lowrank::SvdFactors<T> rsvd_on_bf16(DenseView<const T> A, const lowrank::RsvdOpt
                                     double min_rel_error, bool& used, const lowrank::Progress& progress,
                                     bool check_finite) {
   used = false;
-  if (!host::amx_bf16_available()) {
+  // The copy (empty without AMX) reads A once; the finiteness check rides on
+  // that read, and A is scanned only where the copy is missing or not finite
+  // (NaN/Inf, or float64 entries beyond float32's range: not for bfloat16).
+  const host::Bf16Operator fast_A = host::Bf16Operator::copy_of(A);
+  if (!fast_A.ok() || !fast_A.finite()) {
     if (check_finite && !host::Host{}.all_finite(A)) throw invalid_argument(kNotFinite);
     return {};
-  }
-  // The copy reads A once; the finiteness check rides on that read.
-  const host::Bf16Operator fast_A = host::Bf16Operator::copy_of(A);
-  if (!fast_A.ok()) return {};
-  if (!fast_A.finite()) {
-    if (check_finite && !host::Host{}.all_finite(A)) throw invalid_argument(kNotFinite);
-    return {};  // float64 entries beyond float32's range (or NaN/Inf, unchecked): not for bfloat16
   }
   if (!lowrank::float32_safe_norm(fast_A.frobenius_sq(host::Host{}))) return {};
   // One power step unless asked: the bfloat16 passes are cheap and the wider
