@@ -214,6 +214,56 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         if progress and not callable(progress):
             print(file=sys.stderr)
         return SVDResult(U, S, Vh, info)
+    dtype = np.dtype(mat[1].dtype if mat[0] == "dense" else mat[1][0].dtype)
+    try:
+        U, S, Vh, info = _rsvd_host(mat, opts, precision, m, n, tol, defer)
+        # sigma_1 tells the scale; an all-zero S (everything underflowed, or
+        # A = 0) is told apart by A's largest entry.
+        e = _rescale_exponent(S[:1] if S.size and S[0] > 0 else _largest_entry(mat), dtype)
+    except (np.linalg.LinAlgError, RuntimeError):  # LAPACK failing on overflowed (NaN) Gram matrices
+        e = _rescale_exponent(_largest_entry(mat), dtype)
+        if not e:
+            raise
+    if e:
+        # Entries so small or large that the Gram matrices of the products
+        # underflow or overflow in A's dtype (float32: sigma_1 beyond 2^+-40,
+        # measured: S wrong by 2.5x at 1e-20, LAPACK failing at 1e20): rerun
+        # on A * 2^e, exact in binary floating point, and scale S back.
+        U, S, Vh, info = _rsvd_host(_scaled(mat, e), opts, precision, m, n, tol, False)
+        S = np.ldexp(S, -e).astype(S.dtype, copy=False)
+        info["rescaled_by"] = f"2^{e}"
+    if progress and not callable(progress):
+        print(file=sys.stderr)
+    return SVDResult(U, S, Vh, info)
+
+
+# Largest log2(sigma_1) magnitude whose squares and Gram sums the dtype
+# carries with room (float32: 2^80 of 2^127; float64: 2^600 of 2^1023).
+_SAFE_LOG2 = {np.dtype(np.float32): 40, np.dtype(np.float64): 300}
+
+
+def _rescale_exponent(values, dtype) -> int:
+    """e with values[0] * 2^e ~ 1 where it lies outside the safe range, else 0."""
+    v = float(values[0]) if len(values) else 0.0
+    if not (np.isfinite(v) and v > 0.0):
+        return 0
+    lg = int(np.round(np.log2(v)))
+    return -lg if abs(lg) > _SAFE_LOG2[dtype] else 0
+
+
+def _largest_entry(mat):
+    data = mat[1] if mat[0] == "dense" else mat[1][0]
+    return [float(np.max(np.abs(data)))] if data.size else []
+
+
+def _scaled(mat, e):
+    if mat[0] == "dense":
+        return (mat[0], np.ldexp(mat[1], e).astype(mat[1].dtype, copy=False), *mat[2:])
+    data, indices, indptr, stored = mat[1]
+    return (mat[0], (np.ldexp(data, e).astype(data.dtype, copy=False), indices, indptr, stored), *mat[2:])
+
+
+def _rsvd_host(mat, opts, precision, m, n, tol, defer):
     out = None
     big_dense = (mat[0] == "dense" and precision != "full" and tol is None and m * n >= _MIXED_MIN_ENTRIES
                  and min(m, n) >= _MIXED_MIN_SIDE)
@@ -242,9 +292,7 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         # on the cores the kernels need (measured 5x slower otherwise).
         with one_blas_thread():
             U, S, Vh, info = _core.rsvd_csr(data, indices, indptr, stored[0], stored[1], mat[2], **opts)
-    if progress and not callable(progress):
-        print(file=sys.stderr)
-    return SVDResult(U, S, Vh, info)
+    return U, S, Vh, info
 
 
 def _rsvd_device(mat, opts, precision, m, n, tol):
@@ -313,15 +361,24 @@ def range_finder(A, size, *, power_iters=2, sketch="gaussian", seed=None, check_
         stream, dev = _device.stream_and_device(data)
         return _core.cuda_range_finder_csr(data, indices, indptr, stored[0], stored[1], mat[2], stream, dev, size, q,
                                            sketch, 8, as_seed(seed))[0]
-    if mat[0] == "dense":
-        Q, _ = _core.range_finder_dense(mat[1], size, q, sketch, 8, as_seed(seed))
-        return Q
-    data, indices, indptr, stored = mat[1]
-    with one_blas_thread():  # see rsvd
-        Q, _ = _core.range_finder_csr(data, indices, indptr, stored[0], stored[1], mat[2], size, q, sketch, 8,
-                                      as_seed(seed))
+    Q = _range_finder_host(mat, size, q, sketch, as_seed(seed))
+    if not np.all(np.isfinite(Q)) or not np.any(Q):
+        # Gram matrices overflowed or underflowed in A's dtype (as in rsvd):
+        # the basis of A * 2^e is A's.
+        dtype = np.dtype(mat[1].dtype if mat[0] == "dense" else mat[1][0].dtype)
+        e = _rescale_exponent(_largest_entry(mat), dtype)
+        if e:
+            Q = _range_finder_host(_scaled(mat, e), size, q, sketch, as_seed(seed))
     return Q
 
+
+def _range_finder_host(mat, size, q, sketch, seed):
+    if mat[0] == "dense":
+        return _core.range_finder_dense(mat[1], size, q, sketch, 8, seed)[0]
+    data, indices, indptr, stored = mat[1]
+    with one_blas_thread():  # see rsvd
+        return _core.range_finder_csr(data, indices, indptr, stored[0], stored[1], mat[2], size, q, sketch, 8,
+                                      seed)[0]
 
 def estimate_error(A, result, *, probes=10, seed=None, check_finite=True) -> ErrorEstimate:
     r"""Estimate the error of a low-rank approximation with Gaussian probes.

@@ -377,6 +377,67 @@ def test_range_finder_float32_ill_conditioned_sketch_is_orthonormal(decades):
     assert projection_error(A.astype(np.float64), Q.astype(np.float64)) < 1e-3 * np.linalg.norm(A)
 
 
+@pytest.mark.parametrize("decades", [3, 5])
+def test_float32_graded_power_steps_stay_orthonormal(decades):
+    # After a power step the block A Z has nearly orthogonal columns with
+    # norms ~sigma_j: kappa 10^decades, but ~1 with its columns scaled to
+    # unit norm, which is what float32 CholeskyQR2's error depends on
+    # (orthonormalize.hpp, cholesky_reaches); tall_svd folds its second round.
+    m, n, r = 3000, 400, 60
+    rng = np.random.default_rng(1)
+    U = np.linalg.qr(rng.standard_normal((m, r)))[0]
+    V = np.linalg.qr(rng.standard_normal((n, r)))[0]
+    sigma = np.logspace(0, -decades, r)
+    A = ((U * sigma) @ V.T).astype(np.float32)
+    res = linalg.rsvd(A, 40, power_iters=2, seed=0)
+    assert res.U.dtype == np.float32
+    for F in (res.U, res.Vh.T):
+        assert np.abs(F.T.astype(np.float64) @ F - np.eye(40)).max() < 2e-6
+    assert np.abs(res.S - sigma[:40]).max() < 1e-5
+    Q = linalg.range_finder(A, r, power_iters=1, seed=0)
+    assert np.abs(Q.T.astype(np.float64) @ Q - np.eye(r)).max() < 2e-6
+
+
+@pytest.mark.parametrize("dtype, scale", [(np.float32, 1e-20), (np.float32, 1e-17), (np.float32, 1e20),
+                                          (np.float64, 1e-170), (np.float64, 1e200)])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_extreme_scale_is_rescaled(dtype, scale, sparse):
+    # sigma_1 far outside 2^+-40 (float32) / 2^+-300 (float64): the products'
+    # Gram matrices underflow or overflow (float32 at 1e-20 returned S 2.5x
+    # off, at 1e20 LAPACK failed), so rsvd reruns on A * 2^e.
+    rng = np.random.default_rng(2)
+    U = np.linalg.qr(rng.standard_normal((2000, 30)))[0]
+    V = np.linalg.qr(rng.standard_normal((300, 30)))[0]
+    sigma = np.logspace(0, -2, 30)
+    A = ((U * sigma) @ V.T * scale).astype(dtype)
+    res = linalg.rsvd(sp.csr_matrix(A) if sparse else A, 20, power_iters=2, seed=0)
+    assert res.S.dtype == dtype and np.all(np.isfinite(res.S))
+    assert res.info["rescaled_by"].startswith("2^")
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(res.S / scale, sigma[:20], rtol=tol)
+    assert np.abs(res.U.T.astype(np.float64) @ res.U - np.eye(20)).max() < 50 * np.finfo(dtype).eps
+    # In range: no rerun.
+    assert "rescaled_by" not in linalg.rsvd(A / scale, 20, seed=0).info
+
+
+@pytest.mark.parametrize("scale", [1e-30, 1e20])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_range_finder_float32_extreme_scale(scale, sparse):
+    # float32 Gram matrices overflow at 1e20 (the basis came back NaN) and
+    # underflow at 1e-30: range_finder reruns on A * 2^e, whose basis is A's.
+    rng = np.random.default_rng(3)
+    U = np.linalg.qr(rng.standard_normal((2000, 30)))[0]
+    V = np.linalg.qr(rng.standard_normal((300, 30)))[0]
+    A = (U * np.logspace(0, -2, 30)) @ V.T
+    A32 = (A * scale).astype(np.float32)
+    Q = linalg.range_finder(sp.csr_matrix(A32) if sparse else A32, 20, seed=0)
+    assert Q.dtype == np.float32 and np.all(np.isfinite(Q))
+    assert np.abs(Q.T.astype(np.float64) @ Q - np.eye(20)).max() < 2e-6
+    # As good a basis as the same call finds for A at scale 1.
+    Q1 = linalg.range_finder(A.astype(np.float32), 20, seed=0)
+    assert projection_error(A, Q.astype(np.float64)) < (1 + 1e-4) * projection_error(A, Q1.astype(np.float64))
+
+
 def test_estimate_error_tracks_true_error(slow_decay):
     res = linalg.rsvd(slow_decay.A, 10, seed=0)
     E = slow_decay.A - (res.U * res.S) @ res.Vh

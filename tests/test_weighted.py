@@ -167,7 +167,11 @@ def test_als_half_steps_non_increasing(missing):
     A, W = missing
     res = linalg.weighted_svd(A, 6, weights=W, method="als", max_iter=15, tol=0, seed=3)
     half = res.info["half_step_history"]
-    assert len(half) == 2 * 15 + 1
+    # tol=0 runs all 15 iterations unless an iteration stops lowering the
+    # objective at all (it then reached its rounding floor: converged).
+    it = res.info["iterations"]
+    assert len(half) == 2 * it + 1
+    assert it == 15 or (res.info["converged"] and half[-1] >= half[-3] and it >= 10)
     assert np.all(np.diff(half) <= 1e-12 * half[0]), np.max(np.diff(half))
     assert res.objective == pytest.approx(wobj(A, W, recon(res)), rel=1e-9)
     assert res.info["ridged_solves"] == 0

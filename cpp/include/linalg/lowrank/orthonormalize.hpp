@@ -11,6 +11,34 @@
 
 namespace linalg::lowrank {
 
+// G (k x k, holding X^T X) <- its upper Cholesky factor R; true where that
+// succeeded and kappa(X D), D scaling X's columns to unit norm, is below
+// `limit` by R's diagonal: max / min of r_jj / ||x_j||. CholeskyQR's error
+// depends on kappa(X D) only - the Gram's rounding is relative to the
+// columns' norms and Cholesky is invariant under diagonal scaling (exactly
+// so for powers of two) - so graded blocks (Y = A Z for a basis Z of A's top
+// right singular space: columns nearly orthogonal, norms sigma_j) pass
+// where R's own diagonal ratio ~ sigma_1 / sigma_k would refuse them
+// (P2's second power step in float32: kappa(X) 3.7e3, kappa(X D) 6.7).
+template <class Ctx, class T>
+bool cholesky_reaches(const Ctx& ctx, DenseView<T> G, double limit) {
+  const index_t k = G.cols;
+  std::vector<double> norm_sq(static_cast<std::size_t>(k)), diag(static_cast<std::size_t>(k));
+  ctx.diagonal(DenseView<const T>(G), norm_sq.data());
+  if (ctx.cholesky_upper(G) != 0) return false;
+  ctx.diagonal(DenseView<const T>(G), diag.data());
+  double dmax = 0.0, dmin = std::numeric_limits<double>::infinity();
+  for (index_t j = 0; j < k; ++j) {
+    // Norms far below T's normal range would lose bits in the solve: refuse.
+    if (!(norm_sq[j] > static_cast<double>(std::numeric_limits<T>::min()) / std::numeric_limits<T>::epsilon()))
+      return false;
+    const double d = std::fabs(diag[j]) / std::sqrt(norm_sq[j]);
+    dmax = std::max(dmax, d);
+    dmin = std::min(dmin, d);
+  }
+  return dmin > 0.0 && dmax / dmin < limit;
+}
+
 // Replaces the m x k block X (m >= k) by an orthonormal basis of its range.
 //
 // CholeskyQR2 (Fukaya, Nakatsukasa, Yanagisawa & Yamamoto 2014): two rounds
@@ -73,16 +101,8 @@ bool float64_round(const Ctx& ctx, DenseView<float> X, bool float32_solve = fals
       ctx.gemm(1.0, DenseView<const double>(xd).t(), DenseView<const double>(xd), i0 == 0 ? 0.0 : 1.0, G.view());
     }
   }
-  if (ctx.cholesky_upper(G.view()) != 0) return false;
-  std::vector<double> diag(static_cast<std::size_t>(k));
-  ctx.diagonal(DenseView<const double>(G.view()), diag.data());
-  double dmax = 0.0, dmin = std::numeric_limits<double>::infinity();
-  for (double d : diag) {
-    dmax = std::max(dmax, std::fabs(d));
-    dmin = std::min(dmin, std::fabs(d));
-  }
-  // kappa(R) ~ dmax / dmin within float64 CholeskyQR's reach (~3e6).
-  if (!(dmin > 0.0) || dmax / dmin > 0.05 / std::sqrt(std::numeric_limits<double>::epsilon())) return false;
+  // kappa(X D) within float64 CholeskyQR's reach (~3e6).
+  if (!cholesky_reaches(ctx, G.view(), 0.05 / std::sqrt(std::numeric_limits<double>::epsilon()))) return false;
   if (float32_solve) {
     Matrix<float> R(k, k);
     ctx.convert(DenseView<const double>(G.view()), R.view());
@@ -118,19 +138,9 @@ void orthonormalize(const Ctx& ctx, DenseView<T> X) {
   const double u = static_cast<double>(std::numeric_limits<T>::epsilon()) / 2;
   const double limit = 0.05 / std::sqrt(2 * u);
   std::vector<double> diag(static_cast<std::size_t>(k));
-  auto diag_ratio = [&]() {
-    ctx.diagonal(DenseView<const T>(G.view()), diag.data());
-    double dmax = 0.0, dmin = std::numeric_limits<double>::infinity();
-    for (index_t j = 0; j < k; ++j) {
-      const double d = std::fabs(diag[j]);
-      dmax = std::max(dmax, d);
-      dmin = std::min(dmin, d);
-    }
-    return dmin > 0.0 ? dmax / dmin : std::numeric_limits<double>::infinity();
-  };
   if constexpr (loose_basis<Ctx>::value && std::is_same_v<T, float>) {
     ctx.gram(DenseView<const T>(X), G.view());
-    if (ctx.cholesky_upper(G.view()) == 0 && diag_ratio() < limit) {
+    if (cholesky_reaches(ctx, G.view(), limit)) {
       ctx.solve_upper_right(DenseView<const T>(G.view()), X);
       return;
     }
@@ -142,7 +152,7 @@ void orthonormalize(const Ctx& ctx, DenseView<T> X) {
       // Decide on the shift from an unshifted attempt's conditioning.
       Matrix<T> H(k, k);
       ctx.copy(DenseView<const T>(G.view()), H.view());
-      const bool ok = ctx.cholesky_upper(G.view()) == 0 && diag_ratio() < limit;
+      const bool ok = cholesky_reaches(ctx, G.view(), limit);
       if (ok) {
         ctx.solve_upper_right(DenseView<const T>(G.view()), X);
         round = 1;  // plain CholeskyQR2: one more round
