@@ -361,15 +361,19 @@ def range_finder(A, size, *, power_iters=2, sketch="gaussian", seed=None, check_
         stream, dev = _device.stream_and_device(data)
         return _core.cuda_range_finder_csr(data, indices, indptr, stored[0], stored[1], mat[2], stream, dev, size, q,
                                            sketch, 8, as_seed(seed))[0]
-    Q = _range_finder_host(mat, size, q, sketch, as_seed(seed))
-    if not np.all(np.isfinite(Q)) or not np.any(Q):
-        # Gram matrices overflowed or underflowed in A's dtype (as in rsvd):
-        # the basis of A * 2^e is A's.
-        dtype = np.dtype(mat[1].dtype if mat[0] == "dense" else mat[1][0].dtype)
-        e = _rescale_exponent(_largest_entry(mat), dtype)
-        if e:
-            Q = _range_finder_host(_scaled(mat, e), size, q, sketch, as_seed(seed))
-    return Q
+    # Products or Gram matrices that overflow or underflow in A's dtype (as
+    # in rsvd) leave a non-finite or zero block, or stop the core: the
+    # basis of A * 2^e is A's.
+    dtype = np.dtype(mat[1].dtype if mat[0] == "dense" else mat[1][0].dtype)
+    try:
+        Q = _range_finder_host(mat, size, q, sketch, as_seed(seed))
+        if np.all(np.isfinite(Q)) and np.any(Q):
+            return Q
+    except (np.linalg.LinAlgError, RuntimeError):
+        if not _rescale_exponent(_largest_entry(mat), dtype):
+            raise
+    e = _rescale_exponent(_largest_entry(mat), dtype)
+    return _range_finder_host(_scaled(mat, e), size, q, sketch, as_seed(seed)) if e else Q
 
 
 def _range_finder_host(mat, size, q, sketch, seed):

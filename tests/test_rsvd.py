@@ -420,22 +420,37 @@ def test_extreme_scale_is_rescaled(dtype, scale, sparse):
     assert "rescaled_by" not in linalg.rsvd(A / scale, 20, seed=0).info
 
 
-@pytest.mark.parametrize("scale", [1e-30, 1e20])
+@pytest.mark.parametrize("dtype, scale", [(np.float32, 1e-30), (np.float32, 1e20), (np.float64, 1e-170),
+                                          (np.float64, 1e200), (np.float64, 1e300)])
 @pytest.mark.parametrize("sparse", [False, True])
-def test_range_finder_float32_extreme_scale(scale, sparse):
-    # float32 Gram matrices overflow at 1e20 (the basis came back NaN) and
-    # underflow at 1e-30: range_finder reruns on A * 2^e, whose basis is A's.
+@pytest.mark.parametrize("q", [0, 2])
+def test_range_finder_extreme_scale(dtype, scale, sparse, q):
+    # Gram matrices overflow (float32 1e20: the basis came back NaN; float64
+    # 1e200: an overflowed Gram must not pass for a Cholesky factor) or
+    # underflow: the block goes to Householder, or range_finder reruns on
+    # A * 2^e, whose basis is A's.
     rng = np.random.default_rng(3)
     U = np.linalg.qr(rng.standard_normal((2000, 30)))[0]
     V = np.linalg.qr(rng.standard_normal((300, 30)))[0]
     A = (U * np.logspace(0, -2, 30)) @ V.T
-    A32 = (A * scale).astype(np.float32)
-    Q = linalg.range_finder(sp.csr_matrix(A32) if sparse else A32, 20, seed=0)
-    assert Q.dtype == np.float32 and np.all(np.isfinite(Q))
-    assert np.abs(Q.T.astype(np.float64) @ Q - np.eye(20)).max() < 2e-6
+    As = (A * scale).astype(dtype)
+    Q = linalg.range_finder(sp.csr_matrix(As) if sparse else As, 20, power_iters=q, seed=0)
+    assert Q.dtype == dtype and np.all(np.isfinite(Q))
+    assert np.abs(Q.T.astype(np.float64) @ Q - np.eye(20)).max() < 20 * np.finfo(dtype).eps
     # As good a basis as the same call finds for A at scale 1.
-    Q1 = linalg.range_finder(A.astype(np.float32), 20, seed=0)
+    Q1 = linalg.range_finder(A.astype(dtype), 20, power_iters=q, seed=0)
     assert projection_error(A, Q.astype(np.float64)) < (1 + 1e-4) * projection_error(A, Q1.astype(np.float64))
+
+
+def test_non_finite_block_is_an_error_not_a_basis():
+    # check_finite=False with a NaN in A: the products carry it into the
+    # block, which orthonormalize refuses (it used to return some basis).
+    A = np.random.default_rng(4).standard_normal((300, 200))
+    A[5, 7] = np.nan
+    for call in (lambda: linalg.range_finder(A, 5, check_finite=False),
+                 lambda: linalg.rsvd(A, 5, check_finite=False)):
+        with pytest.raises(np.linalg.LinAlgError, match="NaN or Inf"):
+            call()
 
 
 def test_estimate_error_tracks_true_error(slow_decay):

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "linalg/core/buffer.hpp"
+#include "linalg/core/errors.hpp"
 #include "linalg/core/view.hpp"
 
 namespace linalg::lowrank {
@@ -29,8 +30,10 @@ bool cholesky_reaches(const Ctx& ctx, DenseView<T> G, double limit) {
   ctx.diagonal(DenseView<const T>(G), diag.data());
   double dmax = 0.0, dmin = std::numeric_limits<double>::infinity();
   for (index_t j = 0; j < k; ++j) {
-    // Norms far below T's normal range would lose bits in the solve: refuse.
-    if (!(norm_sq[j] > static_cast<double>(std::numeric_limits<T>::min()) / std::numeric_limits<T>::epsilon()))
+    // Norms far below T's normal range would lose bits in the solve, and an
+    // overflowed Gram (Inf/NaN) says nothing: refuse both.
+    if (!(norm_sq[j] > static_cast<double>(std::numeric_limits<T>::min()) / std::numeric_limits<T>::epsilon()) ||
+        !std::isfinite(norm_sq[j]) || !std::isfinite(diag[j]))
       return false;
     const double d = std::fabs(diag[j]) / std::sqrt(norm_sq[j]);
     dmax = std::max(dmax, d);
@@ -168,6 +171,13 @@ void orthonormalize(const Ctx& ctx, DenseView<T> X) {
       double trace = 0.0;
       for (index_t j = 0; j < k; ++j) trace += diag[j];
       if (!(trace > 0.0) || !std::isfinite(trace)) {
+        // NaN/Inf entries (A's products overflowed, or A holds them and its
+        // check was skipped): there is no basis to return - say so rather
+        // than hand back an arbitrary one. Finite X whose Gram overflowed,
+        // or an all-zero X, goes to Householder.
+        if (!ctx.all_finite(DenseView<const T>(X)))
+          throw not_converged("orthonormalize: the block holds NaN or Inf (the products with A overflowed, or A "
+                              "holds NaN/Inf)");
         ctx.qr_thin(X);
         return;
       }
