@@ -169,6 +169,13 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
     :math:`O(\mathrm{nnz}(A)\,l)` for sparse, plus :math:`O((m + n) l^2)` for
     the orthonormalisations. Memory :math:`O((m + n) l)` besides A.
 
+    Scale: where A's entries are so small or large that the products' Gram
+    matrices would underflow or overflow in A's dtype (:math:`\sigma_1`
+    outside :math:`2^{\pm 40}` in float32, :math:`2^{\pm 300}` in
+    float64), the run is repeated on a scaled copy :math:`2^e A` (exact in
+    binary floating point) and ``S`` scaled back; ``info["rescaled_by"]``
+    then says ``"2^e"``. On the GPU (CuPy input) this is not done yet.
+
     Examples
     --------
     >>> import numpy as np, linalg
