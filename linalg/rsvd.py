@@ -260,7 +260,8 @@ def _rescale_exponent(values, dtype) -> int:
 
 def _largest_entry(mat):
     data = mat[1] if mat[0] == "dense" else mat[1][0]
-    return [float(np.max(np.abs(data)))] if data.size else []
+    # max and min read A without the temporary copy np.abs(A) would make
+    return [max(abs(float(np.max(data))), abs(float(np.min(data))))] if data.size else []
 
 
 def _scaled(mat, e):
