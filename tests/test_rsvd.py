@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linalg
+from linalg import _core
 from linalg.testing import (
     SEEDS,
     assert_mean_bound,
@@ -589,3 +590,18 @@ def test_wide_input_is_the_transpose_of_tall_without_copies(dtype):
     np.testing.assert_array_equal(wide.S, tall.S)
     np.testing.assert_array_equal(wide.U, tall.Vh.T)
     np.testing.assert_array_equal(wide.Vh, tall.U.T)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("transpose", [False, True])
+def test_float32_tall_products_either_blas_orientation(order, transpose):
+    # float32 A^T Y (C order) and A Z (F order) run as the transposed BLAS
+    # product (host/context.cpp, transposed_is_faster): same values as the
+    # float64 product to float32 rounding, in every layout.
+    rng = np.random.default_rng(5)
+    A = np.asarray(rng.standard_normal((5000, 1100)), dtype=np.float32, order=order)
+    X = np.asfortranarray(rng.standard_normal((5000 if transpose else 1100, 20)).astype(np.float32))
+    got = _core.dense_product(A, X, transpose)
+    ref = (A.T if transpose else A).astype(np.float64) @ X.astype(np.float64)
+    assert got.dtype == np.float32 and got.shape == ref.shape
+    assert np.abs(got - ref).max() < 1e-5 * np.abs(ref).max()
