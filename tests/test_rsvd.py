@@ -314,6 +314,27 @@ def test_sparse_row_blocked_blas_same_on_one_or_two_threads():
     np.testing.assert_allclose(runs[1].S, dense.S, rtol=1e-10)
 
 
+def test_sparse_transpose_in_parallel_same_on_one_or_two_threads():
+    # >= 131072 nonzeros: the CSR transpose behind A^T X is built by two
+    # threads, each scattering its own rows (host/csr_kernels.cpp); a
+    # column's entries still run in row order, so the factors agree bitwise
+    # with the one-thread build, and with the dense input's to rounding.
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(6)
+    A = sp.random(20000, 3000, density=0.005, random_state=rng, format="csr")
+    A.data = rng.standard_normal(A.nnz)
+    runs = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="openmp"):
+            runs.append(linalg.rsvd(A, 20, seed=2, method="krylov", power_iters=3))
+    np.testing.assert_array_equal(runs[0].S, runs[1].S)
+    np.testing.assert_array_equal(runs[0].U, runs[1].U)
+    np.testing.assert_array_equal(runs[0].Vh, runs[1].Vh)
+    dense = linalg.rsvd(A.toarray(), 20, seed=2, method="krylov", power_iters=3)
+    np.testing.assert_allclose(runs[1].S, dense.S, rtol=1e-10)
+
+
 # --- fixed accuracy -----------------------------------------------------------
 
 @pytest.mark.parametrize("tol, dtype", [(0.3, np.float64), (0.1, np.float64), (1e-2, np.float64), (1e-4, np.float64),

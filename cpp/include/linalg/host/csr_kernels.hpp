@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "linalg/core/view.hpp"
+#include "linalg/host/huge_pages.hpp"
 
 namespace linalg::host {
 
@@ -19,8 +20,8 @@ void csr_times_dense(const CsrView<T, I>& S, DenseView<const T> X, DenseView<T> 
 // S^T X is also a race-free gather.
 template <class T, class I>
 struct CsrTranspose {
-  std::vector<T> values;
-  std::vector<I> indices, indptr;
+  std::vector<T, HugePageAllocator<T>> values;
+  std::vector<I, HugePageAllocator<I>> indices, indptr;
   CsrView<T, I> view(index_t rows, index_t cols) const {
     return {values.data(), indices.data(), indptr.data(), rows, cols, false};
   }
