@@ -203,7 +203,7 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
             raise ValueError(f"tol must be in (0, 1), got {tol}")
     if tol is not None:
         # ||A||^2 - ||A Z||^2 is only known to ~eps ||A||^2: tol^2 must clear it.
-        dtype = mat[1].dtype if mat[0] in ("dense", "cuda-dense") else mat[1][0].dtype
+        dtype = _dtype_of(mat)
         floor = float(np.sqrt(20 * np.finfo(dtype).eps))
         if tol < floor:
             raise ValueError(f"tol={tol:g} is below what {np.dtype(dtype).name} can certify (tol >= {floor:.1e})"
@@ -221,7 +221,7 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
         if progress and not callable(progress):
             print(file=sys.stderr)
         return SVDResult(U, S, Vh, info)
-    dtype = np.dtype(mat[1].dtype if mat[0] == "dense" else mat[1][0].dtype)
+    dtype = _dtype_of(mat)
     try:
         U, S, Vh, info = _rsvd_host(mat, opts, precision, m, n, tol, defer)
         # sigma_1 tells the scale; an all-zero S (everything underflowed, or
@@ -256,6 +256,11 @@ def _rescale_exponent(values, dtype) -> int:
         return 0
     lg = int(np.round(np.log2(v)))
     return -lg if abs(lg) > _SAFE_LOG2[dtype] else 0
+
+
+def _dtype_of(mat):
+    """The dtype of a validated matrix (as_matrix's tuple), dense or sparse."""
+    return np.dtype(mat[1].dtype if mat[0] in ("dense", "cuda-dense") else mat[1][0].dtype)
 
 
 def _largest_entry(mat):
@@ -372,16 +377,19 @@ def range_finder(A, size, *, power_iters=2, sketch="gaussian", seed=None, check_
     # Products or Gram matrices that overflow or underflow in A's dtype (as
     # in rsvd) leave a non-finite or zero block, or stop the core: the
     # basis of A * 2^e is A's.
-    dtype = np.dtype(mat[1].dtype if mat[0] == "dense" else mat[1][0].dtype)
     try:
         Q = _range_finder_host(mat, size, q, sketch, as_seed(seed))
+        failure = None
         if np.all(np.isfinite(Q)) and np.any(Q):
             return Q
-    except (np.linalg.LinAlgError, RuntimeError):
-        if not _rescale_exponent(_largest_entry(mat), dtype):
-            raise
-    e = _rescale_exponent(_largest_entry(mat), dtype)
-    return _range_finder_host(_scaled(mat, e), size, q, sketch, as_seed(seed)) if e else Q
+    except (np.linalg.LinAlgError, RuntimeError) as exc:  # LAPACK failing on overflowed (NaN) Gram matrices
+        failure = exc
+    e = _rescale_exponent(_largest_entry(mat), _dtype_of(mat))
+    if e:
+        return _range_finder_host(_scaled(mat, e), size, q, sketch, as_seed(seed))
+    if failure is not None:
+        raise failure
+    return Q
 
 
 def _range_finder_host(mat, size, q, sketch, seed):

@@ -294,24 +294,30 @@ def test_same_result_with_one_or_two_threads(sparse):
 
 
 
+def assert_same_on_one_or_two_threads(A, rank, **kw):
+    """rsvd of CSR A on 1 and 2 OpenMP threads: bitwise the same factors, and
+    the dense input's singular values to rounding."""
+    from threadpoolctl import threadpool_limits
+
+    runs = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="openmp"):
+            runs.append(linalg.rsvd(A, rank, **kw))
+    np.testing.assert_array_equal(runs[0].S, runs[1].S)
+    np.testing.assert_array_equal(runs[0].U, runs[1].U)
+    np.testing.assert_array_equal(runs[0].Vh, runs[1].Vh)
+    dense = linalg.rsvd(A.toarray(), rank, **kw)
+    np.testing.assert_allclose(runs[1].S, dense.S, rtol=1e-10)
+
+
 def test_sparse_row_blocked_blas_same_on_one_or_two_threads():
     # CSR input: the products are our kernels and SciPy's BLAS holds one
     # thread, its calls on the tall blocks cut into fixed row blocks on the
     # OpenMP threads (host/split_host.hpp; >= 4096 rows here): nothing sums
     # in a thread-dependent order, so the factors agree bitwise.
-    from threadpoolctl import threadpool_limits
-
     rng = np.random.default_rng(3)
     A = (sp.random(12000, 900, density=0.01, random_state=rng, format="csr") @ sp.diags(0.99 ** np.arange(900))).tocsr()
-    runs = []
-    for threads in (1, 2):
-        with threadpool_limits(limits=threads, user_api="openmp"):
-            runs.append(linalg.rsvd(A, 50, seed=4, method="subspace", power_iters=2))
-    np.testing.assert_array_equal(runs[0].S, runs[1].S)
-    np.testing.assert_array_equal(runs[0].U, runs[1].U)
-    np.testing.assert_array_equal(runs[0].Vh, runs[1].Vh)
-    dense = linalg.rsvd(A.toarray(), 50, seed=4, method="subspace", power_iters=2)
-    np.testing.assert_allclose(runs[1].S, dense.S, rtol=1e-10)
+    assert_same_on_one_or_two_threads(A, 50, seed=4, method="subspace", power_iters=2)
 
 
 def test_sparse_transpose_in_parallel_same_on_one_or_two_threads():
@@ -319,20 +325,10 @@ def test_sparse_transpose_in_parallel_same_on_one_or_two_threads():
     # threads, each scattering its own rows (host/csr_kernels.cpp); a
     # column's entries still run in row order, so the factors agree bitwise
     # with the one-thread build, and with the dense input's to rounding.
-    from threadpoolctl import threadpool_limits
-
     rng = np.random.default_rng(6)
     A = sp.random(20000, 3000, density=0.005, random_state=rng, format="csr")
     A.data = rng.standard_normal(A.nnz)
-    runs = []
-    for threads in (1, 2):
-        with threadpool_limits(limits=threads, user_api="openmp"):
-            runs.append(linalg.rsvd(A, 20, seed=2, method="krylov", power_iters=3))
-    np.testing.assert_array_equal(runs[0].S, runs[1].S)
-    np.testing.assert_array_equal(runs[0].U, runs[1].U)
-    np.testing.assert_array_equal(runs[0].Vh, runs[1].Vh)
-    dense = linalg.rsvd(A.toarray(), 20, seed=2, method="krylov", power_iters=3)
-    np.testing.assert_allclose(runs[1].S, dense.S, rtol=1e-10)
+    assert_same_on_one_or_two_threads(A, 20, seed=2, method="krylov", power_iters=3)
 
 
 # --- fixed accuracy -----------------------------------------------------------
@@ -399,6 +395,11 @@ def test_range_finder_float32_ill_conditioned_sketch_is_orthonormal(decades):
     assert projection_error(A.astype(np.float64), Q.astype(np.float64)) < 1e-3 * np.linalg.norm(A)
 
 
+def rank_r(sigma, size):
+    """sigma padded with zeros to `size` values (matrix_from_spectrum takes min(m, n))."""
+    return np.concatenate([sigma, np.zeros(size - len(sigma))])
+
+
 @pytest.mark.parametrize("decades", [3, 5])
 def test_float32_graded_power_steps_stay_orthonormal(decades):
     # After a power step the block A Z has nearly orthogonal columns with
@@ -406,11 +407,8 @@ def test_float32_graded_power_steps_stay_orthonormal(decades):
     # unit norm, which is what float32 CholeskyQR2's error depends on
     # (orthonormalize.hpp, cholesky_reaches); tall_svd folds its second round.
     m, n, r = 3000, 400, 60
-    rng = np.random.default_rng(1)
-    U = np.linalg.qr(rng.standard_normal((m, r)))[0]
-    V = np.linalg.qr(rng.standard_normal((n, r)))[0]
     sigma = np.logspace(0, -decades, r)
-    A = ((U * sigma) @ V.T).astype(np.float32)
+    A = matrix_from_spectrum(rank_r(sigma, n), m, n, rng=1, dtype=np.float32).A
     res = linalg.rsvd(A, 40, power_iters=2, seed=0)
     assert res.U.dtype == np.float32
     for F in (res.U, res.Vh.T):
@@ -427,11 +425,8 @@ def test_extreme_scale_is_rescaled(dtype, scale, sparse):
     # sigma_1 far outside 2^+-40 (float32) / 2^+-300 (float64): the products'
     # Gram matrices underflow or overflow (float32 at 1e-20 returned S 2.5x
     # off, at 1e20 LAPACK failed), so rsvd reruns on A * 2^e.
-    rng = np.random.default_rng(2)
-    U = np.linalg.qr(rng.standard_normal((2000, 30)))[0]
-    V = np.linalg.qr(rng.standard_normal((300, 30)))[0]
     sigma = np.logspace(0, -2, 30)
-    A = ((U * sigma) @ V.T * scale).astype(dtype)
+    A = (matrix_from_spectrum(rank_r(sigma, 300), 2000, 300, rng=2).A * scale).astype(dtype)
     res = linalg.rsvd(sp.csr_matrix(A) if sparse else A, 20, power_iters=2, seed=0)
     assert res.S.dtype == dtype and np.all(np.isfinite(res.S))
     assert res.info["rescaled_by"].startswith("2^")
@@ -451,10 +446,7 @@ def test_range_finder_extreme_scale(dtype, scale, sparse, q):
     # 1e200: an overflowed Gram must not pass for a Cholesky factor) or
     # underflow: the block goes to Householder, or range_finder reruns on
     # A * 2^e, whose basis is A's.
-    rng = np.random.default_rng(3)
-    U = np.linalg.qr(rng.standard_normal((2000, 30)))[0]
-    V = np.linalg.qr(rng.standard_normal((300, 30)))[0]
-    A = (U * np.logspace(0, -2, 30)) @ V.T
+    A = matrix_from_spectrum(rank_r(np.logspace(0, -2, 30), 300), 2000, 300, rng=3).A
     As = (A * scale).astype(dtype)
     Q = linalg.range_finder(sp.csr_matrix(As) if sparse else As, 20, power_iters=q, seed=0)
     assert Q.dtype == dtype and np.all(np.isfinite(Q))

@@ -12,6 +12,13 @@
 
 namespace linalg::lowrank {
 
+// CholeskyQR's reach in T: one round leaves kappa ~ 1 + u kappa(X)^2, so
+// kappa(X) up to ~0.05 eps^{-1/2} lets a second round finish.
+template <class T>
+double cholesky_qr_limit() {
+  return 0.05 / std::sqrt(static_cast<double>(std::numeric_limits<T>::epsilon()));
+}
+
 // G (k x k, holding X^T X) <- its upper Cholesky factor R; true where that
 // succeeded and kappa(X D), D scaling X's columns to unit norm, is below
 // `limit` by R's diagonal: max / min of r_jj / ||x_j||. CholeskyQR's error
@@ -105,7 +112,7 @@ bool float64_round(const Ctx& ctx, DenseView<float> X, bool float32_solve = fals
     }
   }
   // kappa(X D) within float64 CholeskyQR's reach (~3e6).
-  if (!cholesky_reaches(ctx, G.view(), 0.05 / std::sqrt(std::numeric_limits<double>::epsilon()))) return false;
+  if (!cholesky_reaches(ctx, G.view(), cholesky_qr_limit<double>())) return false;
   if (float32_solve) {
     Matrix<float> R(k, k);
     ctx.convert(DenseView<const double>(G.view()), R.view());
@@ -139,7 +146,7 @@ void orthonormalize(const Ctx& ctx, DenseView<T> X) {
   if (k == 0) return;
   Matrix<T> G(k, k);
   const double u = static_cast<double>(std::numeric_limits<T>::epsilon()) / 2;
-  const double limit = 0.05 / std::sqrt(2 * u);
+  const double limit = cholesky_qr_limit<T>();
   std::vector<double> diag(static_cast<std::size_t>(k));
   if constexpr (loose_basis<Ctx>::value && std::is_same_v<T, float>) {
     ctx.gram(DenseView<const T>(X), G.view());

@@ -45,8 +45,7 @@ void tall_svd(const Ctx& ctx, DenseView<const T> X, Matrix<T>& Qx, Matrix<T>& Ux
   Matrix<T> R(s, s);
   Matrix<T> R1(s, s), R2(s, s);
   ctx.gram(X, R1.view());
-  const double u = static_cast<double>(std::numeric_limits<T>::epsilon()) / 2;
-  if (s > 0 && cholesky_reaches(ctx, R1.view(), 0.05 / std::sqrt(2 * u))) {
+  if (s > 0 && cholesky_reaches(ctx, R1.view(), cholesky_qr_limit<T>())) {
     ctx.solve_upper_right(DenseView<const T>(R1.view()), Qx.view());
     ctx.gram(DenseView<const T>(Qx.view()), R2.view());
     // After one round kappa(Q1) ~ 1 + u kappa(X)^2: R2 is close to I.
