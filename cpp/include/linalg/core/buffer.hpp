@@ -6,10 +6,31 @@
 #include <memory>
 #include <new>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include "linalg/core/memory.hpp"
 #include "linalg/core/view.hpp"
 
 namespace linalg {
+
+// Host memory for `bytes`, 64-byte aligned (free with std::free). Blocks of
+// 4 MB and more are 2 MB aligned and marked for transparent huge pages
+// (madvise; these machines run THP in "madvise" mode): fresh memory is
+// faulted in page by page on first write, and with 4 KB pages the faults of
+// threads writing one buffer serialise in the kernel. Measured: P3's rsvd
+// (CSR 200000 x 50000, block Krylov writing 128 MB blocks) 0.99 -> 0.79 s,
+// median of 6 processes each; dense P1/P2 unchanged within noise.
+inline void* host_allocate(std::size_t bytes) {
+  const std::size_t want = bytes > 0 ? bytes : 1;
+  const std::size_t align = want >= (std::size_t(4) << 20) ? (std::size_t(2) << 20) : 64;
+  void* p = std::aligned_alloc(align, (want + align - 1) / align * align);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (p && align > 64) madvise(p, (want + align - 1) / align * align, MADV_HUGEPAGE);
+#endif
+  return p;
+}
 
 template <class T>
 class Buffer {
@@ -19,7 +40,7 @@ class Buffer {
     if (n <= 0) return;
     std::size_t bytes = ((static_cast<std::size_t>(n) * sizeof(T) + 63) / 64) * 64;
     const MemorySpace* s = p_.get_deleter().space;
-    p_.reset(static_cast<T*>(s ? s->allocate(s->state, bytes) : std::aligned_alloc(64, bytes)));
+    p_.reset(static_cast<T*>(s ? s->allocate(s->state, bytes) : host_allocate(bytes)));
     if (!p_) throw std::bad_alloc();
   }
   T* data() const { return p_.get(); }

@@ -1,17 +1,15 @@
-// An allocator for large host buffers written in random order (the CSR
-// transpose's scatter): 2 MB-aligned blocks marked for transparent huge
-// pages (madvise; these machines run THP in "madvise" mode). With 4 KB
-// pages a scatter over tens of MB misses the TLB on nearly every write
-// (P3's transpose, 5e6 nonzeros: 77-127 -> 69-77 ms on two threads).
+// A std::vector allocator for large host buffers written in random order
+// (the CSR transpose's scatter): core's host_allocate (2 MB-aligned blocks
+// marked for transparent huge pages from 4 MB on). With 4 KB pages a
+// scatter over tens of MB misses the TLB on nearly every write (P3's
+// transpose, 5e6 nonzeros: 77-127 -> 69-77 ms on two threads).
 #pragma once
 #include <cstddef>
 #include <cstdlib>
 #include <new>
 #include <utility>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
+#include "linalg/core/buffer.hpp"
 
 namespace linalg::host {
 
@@ -23,14 +21,8 @@ struct HugePageAllocator {
   HugePageAllocator(const HugePageAllocator<U>&) {}
 
   T* allocate(std::size_t n) {
-    const std::size_t want = sizeof(T) * (n > 0 ? n : 1);
-    const std::size_t align = want >= (std::size_t(4) << 20) ? (std::size_t(2) << 20) : alignof(std::max_align_t);
-    const std::size_t bytes = (want + align - 1) / align * align;
-    void* p = std::aligned_alloc(align, bytes);
+    void* p = host_allocate(sizeof(T) * n);
     if (!p) throw std::bad_alloc();
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (align > alignof(std::max_align_t)) madvise(p, bytes, MADV_HUGEPAGE);
-#endif
     return static_cast<T*>(p);
   }
   void deallocate(T* p, std::size_t) { std::free(p); }

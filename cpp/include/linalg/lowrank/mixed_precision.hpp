@@ -43,7 +43,7 @@ SvdFactors<T> exact_projection(const Ctx& ctx, const Operator<T>& A, DenseView<c
   A.apply(ctx, DenseView<const T>(V.view()), Y.view());
   Matrix<T> Qy, Uy, Wyt;
   std::vector<T> s;
-  tall_svd(ctx, DenseView<const T>(Y.view()), Qy, Uy, s, Wyt);
+  tall_svd(ctx, std::move(Y), Qy, Uy, s, Wyt);
   SvdFactors<T> out;
   out.S = s;
   out.U = Matrix<T>(m, k);
