@@ -184,7 +184,7 @@ def main(argv=None):
                      else SIZES["quick" if o.quick else "full"])
     only = [x for x in (o.only or "").split(";") if x]
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, memory_limit=o.memory_limit)
+                                       dashboard_address=":0", memory_limit=o.memory_limit)
     client = distributed.Client(cluster)
     limit = next(iter(client.scheduler_info()["workers"].values()))["memory_limit"]
     try:

@@ -221,7 +221,7 @@ def test_larger_than_a_workers_memory_limit_completes():
     # ~600 MB of float64 (600000 x 125) on workers limited to 300 MiB each;
     # the blocks are generated lazily on the workers and recomputed per pass.
     m, n, r, rows = 600_000, 125, 8, 25_000
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                        memory_limit="300MiB")
     try:
         with distributed.Client(cluster) as c:
