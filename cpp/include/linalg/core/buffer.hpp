@@ -1,6 +1,7 @@
 // Owning, uninitialised column-major storage: 64-byte aligned host memory,
 // or the memory space of the calling thread's context (core/memory.hpp).
 #pragma once
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -54,6 +55,8 @@ class Buffer {
   }
   // Gives up ownership (the caller frees the storage through space()).
   T* release() { n_ = 0; return p_.release(); }
+  // Uses only the first n entries from now on (the storage stays).
+  void shrink(index_t n) { n_ = std::min(n_, n); }
 
  private:
   struct Free {
@@ -83,6 +86,13 @@ class Matrix {
   const MemorySpace* space() const { return buf_.space(); }
   // Gives up ownership of the storage (freed by the caller through space()).
   T* release() { rows_ = cols_ = 0; return buf_.release(); }
+  // Keeps the first `cols` columns in place - column-major, they are the
+  // storage's head: a matrix allocated for more columns than were filled
+  // needs no copy (pages never written were never faulted in).
+  void keep_cols(index_t cols) {
+    cols_ = std::min(cols_, std::max<index_t>(cols, 0));
+    buf_.shrink(rows_ * cols_);
+  }
 
  private:
   Buffer<T> buf_;

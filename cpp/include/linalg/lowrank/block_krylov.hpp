@@ -81,15 +81,10 @@ RowBasis<T> block_krylov(const Ctx& ctx, const Operator<T>& A, const sketch::Tes
   rep.depth = d;
   RowBasis<T> out;
   out.size = d * b;
-  if (out.size == cap_cols) {
-    out.Y = std::move(Y);
-    out.W = std::move(W);
-  } else {
-    out.Y = Matrix<T>(m, out.size);
-    out.W = Matrix<T>(n, out.size);
-    ctx.copy(DenseView<const T>(Y.view()).col_block(0, out.size), out.Y.view());
-    ctx.copy(DenseView<const T>(W.view()).col_block(0, out.size), out.W.view());
-  }
+  Y.keep_cols(out.size);
+  W.keep_cols(out.size);
+  out.Y = std::move(Y);
+  out.W = std::move(W);
   return out;
 }
 

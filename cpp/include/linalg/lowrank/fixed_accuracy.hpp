@@ -64,10 +64,10 @@ RowBasis<T> fixed_accuracy_basis(const Ctx& ctx, const Operator<T>& A, const ske
   rep.blocks = blk;
   RowBasis<T> out;
   out.size = s;
-  out.Y = Matrix<T>(m, s);
-  out.W = Matrix<T>(n, s);
-  ctx.copy(DenseView<const T>(Y.view()).col_block(0, s), out.Y.view());
-  ctx.copy(DenseView<const T>(W.view()).col_block(0, s), out.W.view());
+  Y.keep_cols(s);
+  W.keep_cols(s);
+  out.Y = std::move(Y);
+  out.W = std::move(W);
   return out;
 }
 
