@@ -297,7 +297,8 @@ def _rsvd_host(mat, opts, precision, m, n, tol, defer):
     if out is not None:
         U, S, Vh, info = out
     elif mat[0] == "dense":
-        U, S, Vh, info = _core.rsvd_dense(mat[1], **opts)
+        with one_blas_thread():  # as for CSR below
+            U, S, Vh, info = _core.rsvd_dense(mat[1], **opts)
     else:
         data, indices, indptr, stored = mat[1]
         # The sparse products are our OpenMP kernels and the BLAS calls are
@@ -394,7 +395,8 @@ def range_finder(A, size, *, power_iters=2, sketch="gaussian", seed=None, check_
 
 def _range_finder_host(mat, size, q, sketch, seed):
     if mat[0] == "dense":
-        return _core.range_finder_dense(mat[1], size, q, sketch, 8, seed)[0]
+        with one_blas_thread():  # see rsvd
+            return _core.range_finder_dense(mat[1], size, q, sketch, 8, seed)[0]
     data, indices, indptr, stored = mat[1]
     with one_blas_thread():  # see rsvd
         return _core.range_finder_csr(data, indices, indptr, stored[0], stored[1], mat[2], size, q, sketch, 8,

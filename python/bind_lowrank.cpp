@@ -87,19 +87,20 @@ void bind_dtype(nb::module_& m) {
     return all_finite<T>(v);
   }, nb::arg("a"), "True when no entry of the 2-D array is NaN or Inf.");
   m.def("dense_product",
-        [](const py::In2<T>& a, const py::In2<T>& x, bool transpose) {
+        [](const py::In2<T>& a, const py::In2<T>& x, bool transpose, bool split) {
           DenseView<const T> A = py::dense_view<T>(a, "A");
           DenseView<const T> X = py::dense_view<T>(x, "X");
           require(X.rows == (transpose ? A.rows : A.cols), "dense_product: X has the wrong number of rows");
           Matrix<T> Y;
           {
             nb::gil_scoped_release release;
-            Y = dense_product<T>(A, X, transpose);
+            Y = dense_product<T>(A, X, transpose, split);
           }
           return py::to_numpy(std::move(Y));
         },
-        nb::arg("a"), nb::arg("x"), nb::arg("transpose") = false,
-        "op(A) @ X (op: A.T when transpose), column-major (Fortran-order) result: one core GEMM.");
+        nb::arg("a"), nb::arg("x"), nb::arg("transpose") = false, nb::arg("split") = false,
+        "op(A) @ X (op: A.T when transpose), column-major (Fortran-order) result: one core GEMM; split: on\n"
+        "the context of rsvd's dense path (narrow products on the core's kernels; hold SciPy's BLAS to one thread).");
   m.def("rsvd_dense",
         [](const py::In2<T>& a, index_t rank, double tol, index_t oversample, int power_iters, const std::string& method,
            const std::string& sketch, int zeta, std::uint64_t seed, index_t block, nb::object progress,

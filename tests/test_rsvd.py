@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 import linalg
 from linalg import _core
+from linalg._blas import one_blas_thread
 from linalg.testing import (
     SEEDS,
     assert_mean_bound,
@@ -618,3 +619,52 @@ def test_float32_tall_products_either_blas_orientation(order, transpose):
     ref = (A.T if transpose else A).astype(np.float64) @ X.astype(np.float64)
     assert got.dtype == np.float32 and got.shape == ref.shape
     assert np.abs(got - ref).max() < 1e-5 * np.abs(ref).max()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("transpose", [False, True])
+def test_narrow_products_of_a_large_dense_a(dtype, order, transpose):
+    # rsvd's dense path (SciPy's BLAS on one thread): products of an A with
+    # >= 2^22 entries and at most six AVX-512 vectors of columns run on the
+    # core's register-blocked kernels (host/skinny_product.hpp). Widths at
+    # the vector edges, a column count past the last (BLAS again), rows not
+    # a multiple of the kernels' row blocks: within the GEMM error bound
+    # n u |op(A)| |X| of the float64 product, and bitwise the same on one
+    # and two threads.
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(6)
+    A = np.asarray(rng.standard_normal((2051, 2053)), dtype=dtype, order=order)
+    opA = A.T if transpose else A
+    lanes = 16 if dtype == np.float32 else 8
+    u = np.finfo(dtype).eps / 2
+    for c in (1, lanes - 1, lanes, lanes + 1, 37, 6 * lanes, 6 * lanes + 1):
+        X = np.asfortranarray(rng.standard_normal((opA.shape[1], c)).astype(dtype))
+        runs = []
+        for threads in (1, 2):
+            with one_blas_thread(), threadpool_limits(limits=threads, user_api="openmp"):
+                runs.append(_core.dense_product(A, X, transpose, True))
+        np.testing.assert_array_equal(runs[0], runs[1])
+        got = runs[1]
+        assert got.dtype == dtype and got.shape == (opA.shape[0], c)
+        ref = opA.astype(np.float64) @ X.astype(np.float64)
+        bound = opA.shape[1] * u * (np.abs(opA).astype(np.float64) @ np.abs(X).astype(np.float64))
+        assert np.all(np.abs(got - ref) <= bound), c
+
+
+def test_dense_krylov_same_on_one_or_two_threads():
+    # Block Krylov's narrow blocks on a large dense A run on the core's
+    # kernels (each entry one thread's sum in a fixed order): the factors
+    # agree bitwise whatever the thread count, in both dtypes.
+    from threadpoolctl import threadpool_limits
+
+    A = matrix_from_spectrum(0.97 ** np.arange(2100), 2100, 2100, rng=8).A
+    for dtype in (np.float64, np.float32):
+        runs = []
+        for threads in (1, 2):
+            with threadpool_limits(limits=threads, user_api="openmp"):
+                runs.append(linalg.rsvd(A.astype(dtype), 20, method="krylov", power_iters=3, seed=2))
+        assert runs[0].info["method"] == "krylov"
+        for a, b in zip(runs[0], runs[1]):
+            np.testing.assert_array_equal(a, b)

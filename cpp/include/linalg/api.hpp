@@ -51,7 +51,7 @@ bool all_finite(DenseView<const T> A);
 // op(A) X (op: A^T when `transpose`) with the operator's own GEMM, so that
 // linalg.dask's per-block products have the shape rsvd's passes have.
 template <class T>
-Matrix<T> dense_product(DenseView<const T> A, DenseView<const T> X, bool transpose);
+Matrix<T> dense_product(DenseView<const T> A, DenseView<const T> X, bool transpose, bool split = false);
 
 template <class T>
 Matrix<T> range_finder(const lowrank::Operator<T>& A, index_t size, int power_iters,

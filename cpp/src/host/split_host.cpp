@@ -1,5 +1,6 @@
 // Row-blocked BLAS calls on the core's OpenMP threads (split_host.hpp says why).
 #include "linalg/host/split_host.hpp"
+#include "linalg/host/skinny_product.hpp"
 
 #include <algorithm>
 #include <exception>
@@ -49,6 +50,9 @@ void SplitHost::gemm(T alpha, DenseView<const T> A, DenseView<const T> B, T beta
   require(!C.trans, "gemm: output view must not be transposed");
   require(A.rows == C.rows && B.cols == C.cols && A.cols == B.rows, "gemm: shape mismatch");
   const index_t m = C.rows, n = C.cols, k = A.cols;
+  // Narrow products of a large A: register-blocked kernels on the OpenMP
+  // threads (skinny_product.hpp); they split the work themselves.
+  if (beta == T(0) && skinny_product(alpha, A, B, C)) return;
   if (static_cast<double>(m) * n * k < kMinSplitWork) return one.gemm(alpha, A, B, beta, C);
   if (m >= 2 * kSplitRows) {
     const Blocks bl(m);

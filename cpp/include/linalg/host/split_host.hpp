@@ -1,5 +1,7 @@
 // The host context for work whose heavy products run on the core's own
-// OpenMP threads (the AMX range finder, bf16_operator.hpp): the caller holds
+// OpenMP threads (the AMX range finder, bf16_operator.hpp; sparse products;
+// a dense A's narrow products, skinny_product.hpp - rsvd and range_finder
+// run on it for every input): the caller holds
 // SciPy's BLAS to one thread (Python: linalg._blas.one_blas_thread) and the
 // large BLAS calls here are cut into row blocks that the OpenMP threads run
 // side by side, one single-threaded BLAS call per block.
@@ -24,9 +26,10 @@ struct SplitHost : Host {
   // two threads on a 20000-row A.
   static constexpr index_t kSplitRows = 2048;
 
-  // As Host::gemm. Tall C: row blocks of C and op(A). Small C with a long
-  // inner dimension (Q^T X) and beta = 0: partial products over blocks of
-  // it, summed.
+  // As Host::gemm. A large dense A times a narrow block (beta = 0): the
+  // core's kernels (skinny_product.hpp). Tall C: row blocks of C and
+  // op(A). Small C with a long inner dimension (Q^T X) and beta = 0:
+  // partial products over blocks of it, summed.
   template <class T>
   void gemm(T alpha, DenseView<const T> A, DenseView<const T> B, T beta, DenseView<T> C) const;
 
