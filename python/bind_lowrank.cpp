@@ -9,6 +9,7 @@
 #include "rsvd_glue.hpp"
 #include "linalg/api.hpp"
 #include "linalg/host/bf16_operator.hpp"
+#include "linalg/host/split_host.hpp"
 
 namespace nb = nanobind;
 using namespace linalg;
@@ -196,6 +197,9 @@ void bind_lowrank(nb::module_& m) {
         nb::arg("a"), nb::arg("x"), nb::arg("transpose") = false, nb::arg("repeats") = 1,
         "op(A) @ X with A and X rounded to bfloat16 on the AMX units, float32 accumulation (made `repeats` times "
         "on one bfloat16 copy of A: for timing); None without AMX.");
+  m.def("fast_narrow_products", &host::SplitHost::fast_narrow_products, nb::arg("rows"), nb::arg("cols"),
+        "Whether a dense rows x cols A's narrow products run on the core's AVX-512 kernels (rsvd's method='auto'\n"
+        "may then take block Krylov in float32).");
   m.def("amx_bf16_available", &host::amx_bf16_available,
         "Whether the CPU's AMX-BF16 tile units are usable (and LINALG_NO_AMX is unset).");
   bind_dtype<double>(m);

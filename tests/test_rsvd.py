@@ -668,3 +668,25 @@ def test_dense_krylov_same_on_one_or_two_threads():
         assert runs[0].info["method"] == "krylov"
         for a, b in zip(runs[0], runs[1]):
             np.testing.assert_array_equal(a, b)
+
+
+def test_auto_float32_krylov_where_kept_and_subspace_where_not():
+    # method="auto" takes block Krylov for a dense float32 A of >= 2^22
+    # entries when the core runs its narrow products (AVX-512), and keeps it
+    # only where S[k-1] >= 1e-3 S[0]: below that the blocks after the first
+    # sink toward float32's rounding (Krylov alone: error ratio 2.3 here)
+    # and subspace iteration reruns. Both meet 1.01 of the optimal error.
+    m, n, k = 4100, 1100, 40
+    fast = _core.fast_narrow_products(m, n)
+    for decay, kept in ((8.0, True), (4.0, False)):
+        s = np.exp(-np.arange(1, n + 1) / decay)
+        A = matrix_from_spectrum(s, m, n, rng=3).A.astype(np.float32)
+        res = linalg.rsvd(A, k, seed=1)
+        expect = "krylov" if (fast and kept) else ("subspace (after krylov)" if fast else "subspace")
+        assert res.info["method"] == expect
+        err = np.linalg.norm(A.astype(np.float64) - (res.U * res.S).astype(np.float64) @ res.Vh)
+        assert err <= 1.01 * np.sqrt(np.sum(s[k:] ** 2))
+    if fast:  # the guard's reason: Krylov alone on the steep spectrum
+        alone = linalg.rsvd(A, k, seed=1, method="krylov")
+        err = np.linalg.norm(A.astype(np.float64) - (alone.U * alone.S).astype(np.float64) @ alone.Vh)
+        assert err > 1.5 * np.sqrt(np.sum(s[k:] ** 2))

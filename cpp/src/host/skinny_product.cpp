@@ -173,15 +173,23 @@ void dispatch(bool transpose_m, const T* M, index_t r, index_t s, index_t ldm, c
 }  // namespace
 #endif
 
+bool skinny_product_applies(index_t rows, index_t cols) {
+#if LINALG_HAVE_AVX512_KERNELS
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  // Below ~4M entries A's reads are cheap and BLAS's own calls are fine.
+  return avx512 && static_cast<double>(rows) * cols >= 4194304.0 && rows >= 64 && cols >= 64;
+#else
+  (void)rows, (void)cols;
+  return false;
+#endif
+}
+
 template <class T>
 bool skinny_product(T alpha, DenseView<const T> A, DenseView<const T> B, DenseView<T> C) {
 #if LINALG_HAVE_AVX512_KERNELS
   constexpr int W = Simd<T>::W;
   const index_t c = C.cols;
-  static const bool avx512 = __builtin_cpu_supports("avx512f");
-  if (!avx512 || C.trans || c == 0 || c > 6 * W || static_cast<double>(A.rows) * A.cols < 4194304.0 ||
-      A.rows < 64 || A.cols < 64)
-    return false;
+  if (C.trans || c == 0 || c > 6 * W || !skinny_product_applies(A.rows, A.cols)) return false;
   // A's storage as a row-major M (r x s): A itself when it is stored
   // transposed (C-ordered), else A^T.
   const bool transpose_m = !A.trans;

@@ -44,6 +44,8 @@ void for_blocks(index_t count, const Fn& fn) {
 
 }  // namespace
 
+bool SplitHost::fast_narrow_products(index_t m, index_t n) { return skinny_product_applies(m, n); }
+
 template <class T>
 void SplitHost::gemm(T alpha, DenseView<const T> A, DenseView<const T> B, T beta, DenseView<T> C) const {
   const Host& one = *this;

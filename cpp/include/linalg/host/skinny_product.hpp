@@ -23,4 +23,7 @@ namespace linalg::host {
 template <class T>
 bool skinny_product(T alpha, DenseView<const T> A, DenseView<const T> B, DenseView<T> C);
 
+// Whether skinny_product takes a rows x cols A (AVX-512 here, A large).
+bool skinny_product_applies(index_t rows, index_t cols);
+
 }  // namespace linalg::host

@@ -37,6 +37,11 @@ struct SplitHost : Host {
   template <class T>
   void gram(DenseView<const T> A, DenseView<T> C) const;
 
+  // Whether a dense m x n A's narrow products run on the core's kernels
+  // (skinny_product.hpp: AVX-512, A large enough): rsvd's method="auto"
+  // may then take block Krylov in float32 too.
+  static bool fast_narrow_products(index_t m, index_t n);
+
   // As Host::solve_upper_right: the rows of B are independent.
   template <class T>
   void solve_upper_right(DenseView<const T> R, DenseView<T> B) const;

@@ -13,13 +13,17 @@
 //     once the gain still to come, extrapolated from the last two gains
 //     (EnergyStop in basis.hpp), is at most energy_rtol (10 %) of the energy
 //     still missing, ||A||_F^2 - E_j.
-//   * block Krylov is used for float64 when the basis can grow well past k+p
-//     within n (n >= 4 (k+p)) - large matrices, where Krylov needs far fewer
-//     products; otherwise (and for float32, whose narrow GEMMs run far below
-//     the BLAS's rate) subspace iteration with l = min(k+p, n) columns.
+//   * block Krylov is used when the basis can grow well past k+p within n
+//     (n >= 4 (k+p)) - large matrices, where Krylov needs far fewer products
+//     - for float64, and for float32 where the context runs the narrow
+//     products itself (fast_narrow_products below; OpenBLAS's sgemm runs
+//     them far below its rate) and the result keeps S[k-1] >= 1e-3 S[0]
+//     (kKrylovFloat32MinRatio; else subspace reruns); otherwise subspace
+//     iteration with l = min(k+p, n) columns.
 #pragma once
 #include <algorithm>
 #include <string>
+#include <type_traits>
 
 #include "linalg/lowrank/block_krylov.hpp"
 #include "linalg/lowrank/fixed_accuracy.hpp"
@@ -61,6 +65,30 @@ inline index_t krylov_block_size(index_t k, index_t p) {
   // and grows in steps small enough for the adaptive stop to be economical.
   return std::max<index_t>(8, (k + p + 2) / 3);
 }
+
+// Contexts whose narrow products of a large dense A run near the rate of
+// reading A, in float32 too, say so (host/split_host.hpp).
+template <class Ctx, class = void>
+struct has_fast_narrow_products : std::false_type {};
+template <class Ctx>
+struct has_fast_narrow_products<Ctx, std::void_t<decltype(Ctx::fast_narrow_products(index_t(), index_t()))>>
+    : std::true_type {};
+template <class Ctx>
+bool fast_narrow_products(const Ctx&, index_t m, index_t n) {
+  if constexpr (has_fast_narrow_products<Ctx>::value) return Ctx::fast_narrow_products(m, n);
+  else return false;
+}
+
+// float32 block Krylov taken by method = auto is kept only where the
+// result has S[k-1] >= this S[0]: each block after the first multiplies by
+// A^T A, carrying (sigma_i / sigma_1)^2 of direction i - at 1e-3, 1e-6,
+// 16x float32's rounding; below, the blocks hold little but rounding for
+// the tail of the top k (measured, 4100 x 1100, k = 40: error ratio 2.28 at
+// sigma_k / sigma_1 = 5.8e-5, 1.006 at 4.1e-4, 1.002 at 6.3e-4, 1.0002 at
+// 1.5e-3; subspace iteration, re-orthonormalised every step, 1.0000-1.0005
+// on all). Computed singular values are lower bounds of the true ones, so
+// the test errs toward rerunning.
+constexpr double kKrylovFloat32MinRatio = 1e-3;
 
 template <class Ctx, class T>
 SvdFactors<T> rsvd_oriented(const Ctx& ctx, const Operator<T>& A, const RsvdOptions& o, RsvdReport& rep,
@@ -112,11 +140,13 @@ SvdFactors<T> rsvd_oriented(const Ctx& ctx, const Operator<T>& A, const RsvdOpti
 
   const index_t l = std::min(n, k + o.oversample);
   Method method = o.method;
-  // Krylov's narrow blocks only pay where the BLAS runs them near full
-  // speed: measured true for dgemm, not for sgemm (OpenBLAS, P1/P2 in
-  // benchmarks/RESULTS.md: float32 Krylov at 3.5-4.7x its GEMM floor).
+  // Krylov's narrow blocks only pay where they run near full speed: dgemm,
+  // or the host's own kernels for a large dense A (float32 Krylov p=4 on P1
+  // 0.56 s against subspace p=2 0.98 s, benchmarks/RESULTS.md); OpenBLAS's
+  // sgemm ran them at 3.5-4.7x their GEMM floor.
+  const bool float32_krylov = sizeof(T) == 4 && A.is_dense() && fast_narrow_products(ctx, A.rows(), n);
   if (method == Method::Auto)
-    method = (n >= 4 * (k + o.oversample) && sizeof(T) == 8) ? Method::Krylov : Method::Subspace;
+    method = (n >= 4 * (k + o.oversample) && (sizeof(T) == 8 || float32_krylov)) ? Method::Krylov : Method::Subspace;
   // A Krylov space that must fill most of R^n is no better than subspace
   // iteration on l = min(n, k + p) columns, and could not reach k columns.
   if (method == Method::Krylov && 2 * (k + o.oversample) > n) method = Method::Subspace;
@@ -153,6 +183,20 @@ SvdFactors<T> rsvd_oriented(const Ctx& ctx, const Operator<T>& A, const RsvdOpti
   SvdFactors<T> out = svd_from_basis(ctx, A, basis, rep.rank, count, nnz);
   rep.passes = count.passes;
   rep.gemm_flops = count.gemm_flops;
+  if (o.method == Method::Auto && method == Method::Krylov && sizeof(T) == 4 && rep.rank > 0) {
+    const double top = static_cast<double>(out.S[0]), last = static_cast<double>(out.S[rep.rank - 1]);
+    if (top > 0.0 && !(last >= kKrylovFloat32MinRatio * top)) {
+      RsvdOptions so = o;
+      so.method = Method::Subspace;
+      RsvdReport sub;
+      SvdFactors<T> again = rsvd_oriented(ctx, A, so, sub, nnz, progress);
+      sub.passes += rep.passes;  // the Krylov run's passes were made too
+      sub.gemm_flops += rep.gemm_flops;
+      sub.method = "subspace (after krylov)";
+      rep = sub;
+      return again;
+    }
+  }
   return out;
 }
 
