@@ -490,6 +490,16 @@ def precision_table(name, by_dtype):
                 a.setting if a else "—", b.setting if b else "—"),
                 C.fmt(a and a.time, ".3f"), C.fmt(b and b.time, ".3f"),
                 C.fmt(ratio(a and a.time, b and b.time), ".2f")])
+    # The same against float64 computed in float64 throughout (no 16- or
+    # 32-bit range finder), float32 at its best: what choosing float32 buys
+    # a user who wants float64's own arithmetic otherwise.
+    full64 = [r for r in r64 if r.lib == "linalg" and not r.setting.startswith(("low", "mixed"))
+              and "precision=" not in r.setting]
+    f64 = best_rows(full64, reached).get("linalg")
+    if f64 and b32.get("linalg"):
+        b = b32["linalg"]
+        body.append(["linalg", f"best reaching target, float64 in float64 only: {f64.setting} / {b.setting}",
+                     C.fmt(f64.time, ".3f"), C.fmt(b.time, ".3f"), C.fmt(ratio(f64.time, b.time), ".2f")])
     return (f"### {name}: float64 vs float32\n\n"
             + C.md_table(["library", "setting", "float64 [s]", "float32 [s]", "f64/f32"], body))
 

@@ -67,7 +67,8 @@ def rsvd(A, rank=None, *, tol=None, oversample=10, power_iters=None, method="aut
       ``d = power_iters + 1`` blocks of about ``(rank + oversample) / 3``
       columns, keeping every product (Musco & Musco 2015; Tropp & Webber
       2023): fewer products than subspace iteration for slowly decaying
-      spectra.
+      spectra. In float32 it loses accuracy where :math:`\sigma_k/\sigma_1`
+      falls below ~1e-3 (``"auto"`` guards against that, below).
     * ``method="auto"`` (default): Krylov when ``min(m, n) >= 4 (rank +
       oversample)`` for float64, and for a dense float32 A of at least 2^22
       entries on a CPU with AVX-512 (its narrow blocks then run on the core's
