@@ -303,18 +303,16 @@ def _rsvd_host(mat, opts, precision, m, n, tol, defer):
     if defer:
         check_all_finite(mat[1], "A")
     if out is not None:
-        U, S, Vh, info = out
-    elif mat[0] == "dense":
-        with one_blas_thread():  # as for CSR below
-            U, S, Vh, info = _core.rsvd_dense(mat[1], **opts)
-    else:
+        return out
+    # The products run on the core's OpenMP threads (sparse kernels, a dense
+    # A's narrow products) and the BLAS calls in row blocks: one BLAS thread
+    # keeps OpenBLAS's idle workers from spinning on the cores the kernels
+    # need (measured 5x slower otherwise for CSR; host/split_host.hpp).
+    with one_blas_thread():
+        if mat[0] == "dense":
+            return _core.rsvd_dense(mat[1], **opts)
         data, indices, indptr, stored = mat[1]
-        # The sparse products are our OpenMP kernels and the BLAS calls are
-        # small: one BLAS thread keeps OpenBLAS's idle workers from spinning
-        # on the cores the kernels need (measured 5x slower otherwise).
-        with one_blas_thread():
-            U, S, Vh, info = _core.rsvd_csr(data, indices, indptr, stored[0], stored[1], mat[2], **opts)
-    return U, S, Vh, info
+        return _core.rsvd_csr(data, indices, indptr, stored[0], stored[1], mat[2], **opts)
 
 
 def _rsvd_device(mat, opts, precision, m, n, tol):
@@ -402,11 +400,10 @@ def range_finder(A, size, *, power_iters=2, sketch="gaussian", seed=None, check_
 
 
 def _range_finder_host(mat, size, q, sketch, seed):
-    if mat[0] == "dense":
-        with one_blas_thread():  # see rsvd
+    with one_blas_thread():  # see _rsvd_host
+        if mat[0] == "dense":
             return _core.range_finder_dense(mat[1], size, q, sketch, 8, seed)[0]
-    data, indices, indptr, stored = mat[1]
-    with one_blas_thread():  # see rsvd
+        data, indices, indptr, stored = mat[1]
         return _core.range_finder_csr(data, indices, indptr, stored[0], stored[1], mat[2], size, q, sketch, 8,
                                       seed)[0]
 

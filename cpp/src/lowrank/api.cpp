@@ -123,7 +123,7 @@ lowrank::ErrorEstimate estimate_error(const lowrank::Operator<T>& A, DenseView<c
   template Matrix<T> range_finder<T>(const lowrank::Operator<T>&, index_t, int, const sketch::TestMatrix&, \
                                      double, lowrank::PassCount&);                                       \
   template bool all_finite<T>(DenseView<const T>);                                                      \
-  template Matrix<T> dense_product<T>(DenseView<const T>, DenseView<const T>, bool, bool);                     \
+  template Matrix<T> dense_product<T>(DenseView<const T>, DenseView<const T>, bool, bool);               \
   template lowrank::ErrorEstimate estimate_error<T>(const lowrank::Operator<T>&, DenseView<const T>,     \
                                                     const T*, DenseView<const T>, int, std::uint64_t);
 LINALG_INSTANTIATE(float)
