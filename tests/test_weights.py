@@ -10,6 +10,7 @@ from linalg import cli
 from linalg.weights import compress, inspect, load
 from linalg.weights._safetensors import SafetensorsFile, SafetensorsWriter, bf16_to_f32, f32_to_bf16
 from linalg.weights.compression import relative_error
+from linalg.weights.methods import exact_truncated_svd
 from linalg.weights.policy import allocate_budget, dense_rank
 
 
@@ -273,6 +274,43 @@ def test_fwsvd_lowers_the_fisher_weighted_error(tmp_path):
     s = np.linalg.svd(W.astype(np.float64) * np.sqrt(imp), compute_uv=False)
     assert werr["fwsvd"] == pytest.approx(np.sqrt(np.sum(s[6:] ** 2)), rel=1e-3)
     assert werr["fwsvd"] < 0.95 * werr["svd"]
+
+
+@pytest.mark.parametrize("shape", [(300, 40), (40, 300), (129, 129)])
+def test_exact_truncated_svd_matches_lapack(shape):
+    # float32 through the float64 Gram matrix, in several row blocks: the
+    # singular values, orthonormal factors and the optimal truncation error.
+    rng = np.random.default_rng(5)
+    m, n = shape
+    M = (rng.standard_normal(shape) * np.logspace(0, -4, n)[None, :]).astype(np.float32)
+    r = min(shape) // 3
+    U, S, Vh = exact_truncated_svd(M, r, block=1000)
+    s = np.linalg.svd(M.astype(np.float64), compute_uv=False)
+    assert (U.dtype, S.dtype, Vh.dtype) == (np.float32,) * 3
+    assert U.shape == (m, r) and S.shape == (r,) and Vh.shape == (r, n)
+    np.testing.assert_allclose(S, s[:r], rtol=1e-6)
+    assert np.all(np.diff(S) <= 0)
+    for Q in (U.T, Vh):
+        assert np.abs(Q.astype(np.float64) @ Q.T - np.eye(r)).max() < 1e-5
+    err = np.linalg.norm(M - (U.astype(np.float64) * S) @ Vh)
+    assert err <= np.sqrt(np.sum(s[r:] ** 2)) * (1 + 1e-5)
+
+
+def test_exact_truncated_svd_of_a_rank_deficient_matrix():
+    # Rank 3 asked for 5: the two zero singular values give zero columns,
+    # not NaN, and the product is still M.
+    rng = np.random.default_rng(6)
+    M = (rng.standard_normal((60, 3)) @ rng.standard_normal((3, 20))).astype(np.float32)
+    U, S, Vh = exact_truncated_svd(M, 5)
+    assert np.all(np.isfinite(U)) and np.all(np.isfinite(Vh))
+    assert S[3:].max() < 1e-5 * S[0]
+    np.testing.assert_allclose((U * S) @ Vh, M, atol=1e-5 * np.abs(M).max())
+    U0, S0, Vh0 = exact_truncated_svd(np.zeros((10, 4), np.float32), 2)
+    assert np.all(S0 == 0) and np.all(U0 == 0) and np.all(np.isfinite(Vh0))
+    # float64 keeps LAPACK's SVD (the Gram matrix would halve its digits).
+    U64, S64, Vh64 = exact_truncated_svd(M.astype(np.float64), 2)
+    assert S64.dtype == np.float64
+    np.testing.assert_allclose(S64, np.linalg.svd(M.astype(np.float64), compute_uv=False)[:2], rtol=1e-12)
 
 
 # --------------------------------------------------------------------------
