@@ -10,7 +10,7 @@ from linalg import cli
 from linalg.weights import compress, inspect, load
 from linalg.weights._safetensors import SafetensorsFile, SafetensorsWriter, bf16_to_f32, f32_to_bf16
 from linalg.weights.compression import relative_error
-from linalg.weights.methods import exact_truncated_svd
+from linalg.weights.methods import exact_truncated_svd, spectrum
 from linalg.weights.policy import allocate_budget, dense_rank
 
 
@@ -311,6 +311,22 @@ def test_exact_truncated_svd_of_a_rank_deficient_matrix():
     U64, S64, Vh64 = exact_truncated_svd(M.astype(np.float64), 2)
     assert S64.dtype == np.float64
     np.testing.assert_allclose(S64, np.linalg.svd(M.astype(np.float64), compute_uv=False)[:2], rtol=1e-12)
+
+
+def test_spectrum_of_float32_weights_is_exact():
+    # The budget policy's singular values: float32 through the float64 Gram
+    # matrix (tall and wide), float64 through gesdd; both against LAPACK in
+    # float64, to far below float32's rounding.
+    rng = np.random.default_rng(8)
+    for shape in ((200, 70), (70, 200)):
+        W = spectral_matrix(rng, *shape, 0.9)
+        s, norm2 = spectrum("svd", W, 30)
+        ref = np.linalg.svd(W.astype(np.float64), compute_uv=False)
+        assert s.shape == (30,) and s.dtype == np.float64
+        assert np.max(np.abs(s - ref[:30])) < 1e-9 * ref[0]
+        assert norm2 == pytest.approx(np.sum(ref ** 2), rel=1e-6)
+        s64, _ = spectrum("svd", W.astype(np.float64), 30)
+        np.testing.assert_allclose(s64, ref[:30], rtol=1e-12)
 
 
 # --------------------------------------------------------------------------
