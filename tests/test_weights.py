@@ -329,6 +329,27 @@ def test_spectrum_of_float32_weights_is_exact():
         np.testing.assert_allclose(s64, ref[:30], rtol=1e-12)
 
 
+@pytest.mark.parametrize("shape, kw", [
+    ((64, 48), {"rank": 10}),                                   # exact SVD
+    ((600, 500), {"rank": 10}),                                 # randomized SVD
+    ((600, 500), {"energy": 0.9}),                              # fixed accuracy
+    ((600, 500), {"budget": 0.5}),                              # the budget's spectrum
+    ((600, 500), {"rank": 10, "method": "fwsvd", "fisher": "ones"}),
+    ((16, 8, 3, 3), {"ratio": 0.5}),                            # Tucker-2 of a conv kernel
+])
+def test_nan_or_inf_weights_are_refused_by_name(tmp_path, shape, kw):
+    # Before, the exact path wrote NaN factors and reported error 0.
+    W = np.random.default_rng(9).standard_normal(shape).astype(np.float32)
+    W.flat[7] = np.nan if len(shape) == 2 else np.inf
+    path = write(str(tmp_path / "w.safetensors"), {"bad.weight": W, "ok.weight": np.eye(4, dtype=np.float32)})
+    if kw.get("fisher") == "ones":
+        kw = {**kw, "fisher": {"bad.weight": np.ones(shape, np.float32)}}
+    out = str(tmp_path / "o.safetensors")
+    with pytest.raises(ValueError, match=r"tensor 'bad.weight': .*NaN or Inf"):
+        compress(path, out, include=r"^bad", **kw)
+    assert not os.path.exists(out)
+
+
 # --------------------------------------------------------------------------
 # bad input
 # --------------------------------------------------------------------------

@@ -6,6 +6,7 @@ checkpoint out (see :mod:`linalg.weights` for the file layout).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -136,6 +137,17 @@ def relative_error(W, A, B, block_elems=1 << 20):
     return math.sqrt(num / den) if den > 0 else 0.0
 
 
+@contextlib.contextmanager
+def _about(name):
+    """A bad tensor's ValueError (NaN/Inf, a mismatched statistic) names it."""
+    try:
+        yield
+    except ValueError as e:
+        if "NaN or Inf" in str(e):  # the engine's wording names its own argument (A, W, X)
+            raise ValueError(f"tensor {name!r}: contains NaN or Inf; nothing is written") from e
+        raise ValueError(f"tensor {name!r}: {e}") from e
+
+
 def _tucker_one(nm, shp, tag, ck, r, energy, otag, seed, writer, meta, out_names):
     """Tucker-2 of one 3-D/4-D tensor (or a dense copy when it saves nothing)."""
     size = int(np.prod(shp))
@@ -144,7 +156,8 @@ def _tucker_one(nm, shp, tag, ck, r, energy, otag, seed, writer, meta, out_names
         return TensorReport(nm, tuple(shp), tag, "tucker", None, size, size, 0.0, 1.0, 0.0,
                             f"kept dense: ranks {r} save nothing")
     X = _as_compute(ck.raw(nm), tag)
-    core, factors, info = _t.factorize_tensor(X, ranks=r, energy=energy, seed=seed)
+    with _about(nm):
+        core, factors, info = _t.factorize_tensor(X, ranks=r, energy=energy, seed=seed)
     params = core.size + sum(U.size for U in factors.values())
     if params >= size:
         writer.add(nm, ck.raw(nm), tag)
@@ -300,7 +313,8 @@ def compress(src, dst, *, method="svd", rank=None, ratio=None, energy=None, budg
             rd = _p.dense_rank(shp)
             cap = min(min(shp), max(2 * q, int(math.ceil(2.5 * frac * rd)) + q))
             W = _as_compute(ck.raw(nm), ck.dtype_tag(nm))
-            spectra[nm] = (shp, _m.spectrum(method, W, cap, damping=damping, seed=seed, **aux[nm])[0])
+            with _about(nm):
+                spectra[nm] = (shp, _m.spectrum(method, W, cap, damping=damping, seed=seed, **aux[nm])[0])
             bar.step(f"spectrum {nm}")
         ranks.update(_p.allocate_budget(spectra, P, q))
 
@@ -337,8 +351,9 @@ def compress(src, dst, *, method="svd", rank=None, ratio=None, energy=None, budg
                                              f"kept dense: rank {r} saves nothing"))
                 bar.step(nm)
                 continue
-            A, B, info = _m.factorize(method, W, r, damping=damping, seed=seed, power_iters=power_iters,
-                                      energy=value if kind == "energy" else None, **aux[nm])
+            with _about(nm):
+                A, B, info = _m.factorize(method, W, r, damping=damping, seed=seed, power_iters=power_iters,
+                                          energy=value if kind == "energy" else None, **aux[nm])
             r = info["rank"]
             if kind == "energy" and q > 1:
                 r = _p.round_rank(r, q, shp)
