@@ -426,6 +426,10 @@ def test_inspect_reports_energy_ranks(tmp_path, capsys):
     assert "sigma_1" not in rows["b"]
     assert cli.main(["inspect", path]) == 0
     assert "r99" in capsys.readouterr().out
+    bad = np.diag(np.arange(20.0, 0, -1))
+    bad[2, 3] = np.inf
+    with pytest.raises(ValueError, match="tensor 'w': contains NaN or Inf"):
+        inspect(write(str(tmp_path / "bad.safetensors"), {"w": bad}))
 
 
 # --------------------------------------------------------------------------
