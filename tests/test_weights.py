@@ -10,7 +10,7 @@ from linalg import cli
 from linalg.weights import compress, inspect, load
 from linalg.weights._safetensors import SafetensorsFile, SafetensorsWriter, bf16_to_f32, f32_to_bf16
 from linalg.weights.compression import relative_error
-from linalg.weights.methods import exact_truncated_svd, spectrum
+from linalg.weights.methods import exact_truncated_svd, factorize, spectrum
 from linalg.weights.policy import allocate_budget, dense_rank
 
 
@@ -348,6 +348,17 @@ def test_nan_or_inf_weights_are_refused_by_name(tmp_path, shape, kw):
     with pytest.raises(ValueError, match=r"tensor 'bad.weight': .*NaN or Inf"):
         compress(path, out, include=r"^bad", **kw)
     assert not os.path.exists(out)
+
+
+def test_factorize_checks_finiteness_unless_told_not_to():
+    W = np.random.default_rng(10).standard_normal((64, 48)).astype(np.float32)
+    W[5, 6] = np.nan
+    big = np.tile(W, (4, 4))  # 256 x 192
+    for M, r in ((W, 10), (big, 2)):  # the exact SVD (4 (r + 10) >= min side), the randomized one
+        with pytest.raises(ValueError, match="NaN or Inf"):
+            factorize("svd", M, r)
+    A, B, _ = factorize("svd", W, 10, check_finite=False)  # skipped: the NaN reaches the factors
+    assert not np.all(np.isfinite(A @ B))
 
 
 # --------------------------------------------------------------------------

@@ -6,7 +6,6 @@ checkpoint out (see :mod:`linalg.weights` for the file layout).
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import re
@@ -16,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _core
 from . import methods as _m
 from . import policy as _p
 from . import tensors as _t
@@ -118,6 +118,14 @@ def _as_compute(raw, tag):
     return np.asarray(raw, dtype=np.float32)
 
 
+def _finite(name, X):
+    """X, once one threaded pass (no temporary) found no NaN/Inf in it: the
+    factorisations below then skip their own checks."""
+    if not _core.all_finite(X.reshape(X.shape[0], -1)):
+        raise ValueError(f"tensor {name!r}: contains NaN or Inf; nothing is written")
+    return X
+
+
 def _as_stored(x, tag):
     if tag == "BF16":
         return f32_to_bf16(x), "BF16"
@@ -137,17 +145,6 @@ def relative_error(W, A, B, block_elems=1 << 20):
     return math.sqrt(num / den) if den > 0 else 0.0
 
 
-@contextlib.contextmanager
-def _about(name):
-    """A bad tensor's ValueError (NaN/Inf, a mismatched statistic) names it."""
-    try:
-        yield
-    except ValueError as e:
-        if "NaN or Inf" in str(e):  # the engine's wording names its own argument (A, W, X)
-            raise ValueError(f"tensor {name!r}: contains NaN or Inf; nothing is written") from e
-        raise ValueError(f"tensor {name!r}: {e}") from e
-
-
 def _tucker_one(nm, shp, tag, ck, r, energy, otag, seed, writer, meta, out_names):
     """Tucker-2 of one 3-D/4-D tensor (or a dense copy when it saves nothing)."""
     size = int(np.prod(shp))
@@ -155,9 +152,8 @@ def _tucker_one(nm, shp, tag, ck, r, energy, otag, seed, writer, meta, out_names
         writer.add(nm, ck.raw(nm), tag)
         return TensorReport(nm, tuple(shp), tag, "tucker", None, size, size, 0.0, 1.0, 0.0,
                             f"kept dense: ranks {r} save nothing")
-    X = _as_compute(ck.raw(nm), tag)
-    with _about(nm):
-        core, factors, info = _t.factorize_tensor(X, ranks=r, energy=energy, seed=seed)
+    X = _finite(nm, _as_compute(ck.raw(nm), tag))
+    core, factors, info = _t.factorize_tensor(X, ranks=r, energy=energy, seed=seed)
     params = core.size + sum(U.size for U in factors.values())
     if params >= size:
         writer.add(nm, ck.raw(nm), tag)
@@ -312,9 +308,8 @@ def compress(src, dst, *, method="svd", rank=None, ratio=None, energy=None, budg
             shp = ck.shape(nm)
             rd = _p.dense_rank(shp)
             cap = min(min(shp), max(2 * q, int(math.ceil(2.5 * frac * rd)) + q))
-            W = _as_compute(ck.raw(nm), ck.dtype_tag(nm))
-            with _about(nm):
-                spectra[nm] = (shp, _m.spectrum(method, W, cap, damping=damping, seed=seed, **aux[nm])[0])
+            W = _finite(nm, _as_compute(ck.raw(nm), ck.dtype_tag(nm)))
+            spectra[nm] = (shp, _m.spectrum(method, W, cap, damping=damping, seed=seed, **aux[nm])[0])
             bar.step(f"spectrum {nm}")
         ranks.update(_p.allocate_budget(spectra, P, q))
 
@@ -342,7 +337,7 @@ def compress(src, dst, *, method="svd", rank=None, ratio=None, energy=None, budg
                 bar.step(f"{nm} tucker {row.note or row.rank}")
                 continue
             m, n = shp
-            W = _as_compute(ck.raw(nm), tag)
+            W = _finite(nm, _as_compute(ck.raw(nm), tag))
             r = ranks.get(nm)
             if r is not None and r * (m + n) >= m * n:
                 writer.add(nm, ck.raw(nm), tag)
@@ -351,14 +346,13 @@ def compress(src, dst, *, method="svd", rank=None, ratio=None, energy=None, budg
                                              f"kept dense: rank {r} saves nothing"))
                 bar.step(nm)
                 continue
-            with _about(nm):
-                A, B, info = _m.factorize(method, W, r, damping=damping, seed=seed, power_iters=power_iters,
-                                          energy=value if kind == "energy" else None, **aux[nm])
+            A, B, info = _m.factorize(method, W, r, damping=damping, seed=seed, power_iters=power_iters,
+                                      energy=value if kind == "energy" else None, check_finite=False, **aux[nm])
             r = info["rank"]
             if kind == "energy" and q > 1:
                 r = _p.round_rank(r, q, shp)
                 A, B, info = _m.factorize(method, W, r, damping=damping, seed=seed, power_iters=power_iters,
-                                          **aux[nm])
+                                          check_finite=False, **aux[nm])
             if r * (m + n) >= m * n:
                 writer.add(nm, ck.raw(nm), tag)
                 rep.rows.append(TensorReport(nm, (m, n), tag, method, None, size, size, 0.0, 1.0,

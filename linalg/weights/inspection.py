@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as sla
 
+from .. import _core
 from ._safetensors import FLOAT_TAGS, bf16_to_f32
 from ._sources import open_checkpoint
-from .methods import sum_squares
 
 ENERGIES = (0.9, 0.95, 0.99)
 
@@ -40,7 +40,7 @@ def inspect(path, *, include=None, max_exact=2048):
         if len(shp) == 2 and tag in FLOAT_TAGS and min(shp) > 1 and min(shp) <= max_exact:
             raw = ck.raw(nm)
             W = bf16_to_f32(raw) if tag == "BF16" else np.asarray(raw, dtype=np.float64 if tag == "F64" else np.float32)
-            if not np.isfinite(sum_squares(W)):
+            if not _core.all_finite(W):
                 raise ValueError(f"tensor {nm!r}: contains NaN or Inf")
             s = sla.svdvals(W, check_finite=False).astype(np.float64)
             e = np.cumsum(s ** 2)

@@ -116,13 +116,6 @@ def _fisher_scale(fisher, shape):
     return np.maximum(d, 1e-6 * d.max())
 
 
-def _require_finite(norm2):
-    """The one pass computing ``‖M‖²_F`` also tells NaN/Inf (a float32 or
-    float64 weight cannot overflow its float64 square sum)."""
-    if not np.isfinite(norm2):
-        raise ValueError("the weight contains NaN or Inf (after its method's transform)")
-
-
 def sum_squares(X, chunk=1 << 18):
     """``‖X‖²_F`` accumulated in float64 over chunks (no float64 copy of X)."""
     flat = X.reshape(-1) if X.flags.c_contiguous or X.flags.f_contiguous else np.ravel(X)
@@ -197,7 +190,7 @@ def exact_truncated_svd(M, r, *, block=1 << 22):
 
 
 def factorize(method, W, rank, *, covariance=None, fisher=None, damping=1e-2, seed=0, energy=None,
-              power_iters=None):
+              power_iters=None, check_finite=True):
     """``(A, B, info)`` with ``W ≈ A @ B``; ``rank`` fixed, or ``energy`` kept.
 
     ``info``: ``rank``, ``energy`` (``Σ S² / ‖M‖²_F`` of the transformed
@@ -205,7 +198,10 @@ def factorize(method, W, rank, *, covariance=None, fisher=None, damping=1e-2, se
     ``m×n`` matrix, O(mn·rank) per pass (``power_iters``: as for
     :func:`linalg.rsvd`; None picks the depth adaptively) - or, at a fixed
     rank whose basis would be wider than a quarter of the short side, the
-    exact truncated SVD (:func:`exact_truncated_svd`).
+    exact truncated SVD (:func:`exact_truncated_svd`). ``check_finite``:
+    ValueError if W (after the transform) holds NaN or Inf - from the square
+    sum the exact SVD computes anyway, else the engine's check (free where
+    it rides on rsvd's bfloat16 copy).
 
     >>> import numpy as np
     >>> W = np.random.default_rng(0).standard_normal((64, 32)) @ np.diag(0.8 ** np.arange(32))
@@ -219,7 +215,7 @@ def factorize(method, W, rank, *, covariance=None, fisher=None, damping=1e-2, se
         # where the SVD is exact, the same scaling below (exact_truncated_svd).
         d = _fisher_scale(np.asarray(fisher), W.shape)
         r = int(rank)
-        A, B = linalg.fwsvd(W, (d * d).astype(np.float64), r, axis=1, seed=seed)
+        A, B = linalg.fwsvd(W, (d * d).astype(np.float64), r, axis=1, seed=seed, check_finite=check_finite)
         s = np.sum(np.square(A, dtype=np.float64), axis=0)  # A = U·√S: column norms² are S
         norm2 = sum_squares(W * d[None, :].astype(W.dtype))
         s2 = float(np.sum(s * s))
@@ -234,7 +230,7 @@ def factorize(method, W, rank, *, covariance=None, fisher=None, damping=1e-2, se
         return float(f) if f >= 0 else sum_squares(M)
 
     if energy is not None:
-        res = linalg.rsvd(M, tol=float(np.sqrt(max(0.0, 1.0 - energy))), seed=seed)
+        res = linalg.rsvd(M, tol=float(np.sqrt(max(0.0, 1.0 - energy))), seed=seed, check_finite=check_finite)
         norm2 = norm_of(res)
         s2 = np.cumsum(np.square(res.S.astype(np.float64)))
         r = int(np.searchsorted(s2, energy * norm2 * (1 - 1e-12)) + 1) if norm2 > 0 else 1
@@ -246,13 +242,14 @@ def factorize(method, W, rank, *, covariance=None, fisher=None, damping=1e-2, se
             # A basis wider than a quarter of the short side: the randomized
             # passes cost about as much as the exact SVD, which is exact.
             norm2 = sum_squares(M)
-            _require_finite(norm2)
+            if check_finite and not np.isfinite(norm2):  # float32/64 squares cannot overflow a float64 sum
+                raise ValueError("W contains NaN or Inf (pass check_finite=False to skip this check)")
             U, S, Vh = exact_truncated_svd(M, r)
         else:
             # float32: the range finder on the AMX units in bfloat16 where the
             # CPU has them (rsvd's precision="mixed"; exact float32 last pass),
             # whose copy of M also checks it for NaN/Inf.
-            res = linalg.rsvd(M, r, seed=seed, power_iters=power_iters,
+            res = linalg.rsvd(M, r, seed=seed, power_iters=power_iters, check_finite=check_finite,
                               precision="mixed" if M.dtype == np.float32 else "full")
             U, S, Vh = res
             norm2 = norm_of(res)
@@ -274,7 +271,6 @@ def spectrum(method, W, max_rank, *, covariance=None, fisher=None, damping=1e-2,
     otherwise ``gesdd``), else a randomized SVD."""
     M, _, _ = transformed(method, W, covariance=covariance, fisher=fisher, damping=damping)
     norm2 = sum_squares(M)
-    _require_finite(norm2)
     if min(M.shape) > 1024 and max_rank < min(M.shape) - 10:
         s = linalg.rsvd(M, max_rank, seed=seed, check_finite=False).S
     elif M.dtype == np.float32:

@@ -52,10 +52,11 @@ def factorize_tensor(X, ranks=None, energy=None, seed=0):
     modes). Cost: a randomized range finder per truncated mode.
     """
     if energy is not None:
-        res = linalg.tucker(X, tol=max(math.sqrt(max(0.0, 1.0 - energy)), 2e-3), method="sthosvd", seed=seed)
+        res = linalg.tucker(X, tol=max(math.sqrt(max(0.0, 1.0 - energy)), 2e-3), method="sthosvd", seed=seed,
+                            check_finite=False)
     else:
         res = linalg.tucker(X, [ranks[0], ranks[1]] + [None] * (X.ndim - 2), method="hooi", max_iter=5,
-                            seed=seed)
+                            seed=seed, check_finite=False)
     core, factors = res
     modes = [n for n, U in enumerate(factors) if U.shape[1] < X.shape[n]]
     return core, {n: factors[n] for n in modes}, {"rank": [int(d) for d in core.shape], "modes": modes,
